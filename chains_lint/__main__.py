@@ -1,0 +1,3 @@
+from chains_lint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""Analysing a set of files: grouping by import root, loading, building models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chains_lint.model.builder import build_model
+from chains_lint.model.loader import ModuleLoader, locate, read_source
+from chains_lint.model.module import ModuleInfo
+from chains_lint.model.types import ChainModel
+
+_SKIP_DIRS = frozenset(
+    {".git", ".hg", ".venv", "venv", "__pycache__", "node_modules", ".tox", ".nox",
+     "build", "dist", "site-packages", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+)
+
+
+@dataclass
+class LintTarget:
+    """A linted file, the model it was analysed in, and its module."""
+
+    module: ModuleInfo
+    model: ChainModel
+
+
+@dataclass
+class Analysis:
+    targets: list[LintTarget]
+    source_roots: tuple[Path, ...]
+    # Files that some analysed module imports (so they are libraries, not chains).
+    imported_paths: set[Path] = field(default_factory=set)
+    _source_root_importers: dict[str, bool] = field(default_factory=dict)
+
+    def is_imported(self, module: ModuleInfo) -> bool:
+        """True when another linted file, or a file under a source root, imports ``module``."""
+        if module.path in self.imported_paths:
+            return True
+        key = str(module.path)
+        if key not in self._source_root_importers:
+            self._source_root_importers[key] = self._imported_from_source_roots(module)
+        return self._source_root_importers[key]
+
+    def _imported_from_source_roots(self, module: ModuleInfo) -> bool:
+        if not self.source_roots or not module.name:
+            return False
+        leaf = module.name.rpartition(".")[2]
+        for root in self.source_roots:
+            for path in iter_python_files(root):
+                if path.resolve() == module.path:
+                    continue
+                try:
+                    text = read_source(path)
+                except OSError:
+                    continue
+                if leaf not in text:
+                    continue
+                location = locate(path)
+                loader = ModuleLoader(location.root, self.source_roots)
+                importer = loader.load(path, location.name, is_package=location.is_package)
+                for imported in importer.imported_modules:
+                    found = loader.find(imported.name)
+                    if found is not None and found[0].resolve() == module.path:
+                        return True
+        return False
+
+
+def iter_python_files(folder: Path) -> Iterator[Path]:
+    """Python files below ``folder`` in a stable order, skipping virtualenvs and caches."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name in _SKIP_DIRS or entry.name.endswith(".egg-info"):
+                continue
+            yield from iter_python_files(entry)
+        elif entry.suffix == ".py" and entry.is_file():
+            yield entry
+
+
+def analyse(files: Sequence[Path], source_roots: Sequence[Path] = ()) -> Analysis:
+    """Load every file (and the local modules it imports) and build chain models.
+
+    Files are grouped by import root: each root gets its own namespace, so two
+    ``chain.py`` in different folders do not collide.
+    """
+    roots = tuple(r.resolve() for r in source_roots)
+    groups: dict[Path, list[tuple[Path, str, bool]]] = {}
+    for file in files:
+        location = locate(file)
+        groups.setdefault(location.root, []).append(
+            (file.resolve(), location.name, location.is_package)
+        )
+    cache: dict[tuple[Path, str], ModuleInfo] = {}
+    analysis = Analysis([], roots)
+    by_path: dict[Path, LintTarget] = {}
+    for root, members in groups.items():
+        loader = ModuleLoader(root, roots, cache)
+        linted: list[ModuleInfo] = []
+        for path, name, is_package in members:
+            linted.append(loader.load_with_imports(path, name, is_package=is_package))
+        model = build_model(loader.modules, tuple(m.path for m in linted))
+        analysis.imported_paths |= loader.imported_paths
+        for module in linted:
+            by_path[module.path] = LintTarget(module, model)
+    ordered = dict.fromkeys(f.resolve() for f in files)
+    analysis.targets = [by_path[f] for f in ordered if f in by_path]
+    return analysis

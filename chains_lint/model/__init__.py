@@ -1,0 +1,1 @@
+"""The chain model, extracted statically from source files with libcst."""

@@ -1,0 +1,398 @@
+"""The typed chain model: everything the rules and the build know about a chain.
+
+The model is extracted statically with libcst. It keeps references to the
+libcst nodes it was read from so that rules can look deeper where they need to,
+but everything a consumer commonly needs is available as plain data.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Union
+
+import libcst as cst
+
+from chains_lint.diagnostics import Span
+
+if TYPE_CHECKING:
+    from chains_lint.model.module import ModuleInfo
+    from chains_lint.model.namespace import Namespace
+
+# ---------------------------------------------------------------------------
+# Static values (RemoteConfig arguments, depends() options, defaults)
+# ---------------------------------------------------------------------------
+
+LiteralValue = Union[
+    None, bool, int, float, str, "list[LiteralValue]", "tuple[LiteralValue, ...]",
+    "dict[str, LiteralValue]",
+]
+
+
+class _NotLiteral:
+    """Marker for a value that cannot be read statically."""
+
+    _instance: _NotLiteral | None = None
+
+    def __new__(cls) -> _NotLiteral:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_LITERAL"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_LITERAL = _NotLiteral()
+
+
+@dataclass(frozen=True, eq=False)
+class StaticCall:
+    """A call expression, with its callee resolved to a qualified name where possible."""
+
+    callee: str | None
+    args: tuple[StaticValue, ...]
+    kwargs: tuple[tuple[str, StaticValue], ...]
+    has_star_args: bool
+
+    def kwarg(self, name: str) -> StaticValue | None:
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, eq=False)
+class StaticValue:
+    """An expression read without executing it.
+
+    ``literal`` holds the Python value when the expression is made only of
+    literals (and module-level constants bound to literals), else ``NOT_LITERAL``.
+    ``elements`` holds the items of a list/tuple/set display, ``call`` the
+    parts of a call.
+    """
+
+    node: cst.BaseExpression
+    span: Span
+    text: str
+    literal: LiteralValue | _NotLiteral
+    elements: tuple[StaticValue, ...] | None = None
+    call: StaticCall | None = None
+    # Qualified name when the expression is a (dotted) name, e.g. "truss_chains.BasetenImage.PY311".
+    qualified_name: str | None = None
+
+    @property
+    def is_literal(self) -> bool:
+        return not isinstance(self.literal, _NotLiteral)
+
+
+# ---------------------------------------------------------------------------
+# Type annotations
+# ---------------------------------------------------------------------------
+
+
+class TypeKind(str, enum.Enum):
+    NAME = "name"  # int, pydantic model, typing.Any, np.ndarray
+    SUBSCRIPT = "subscript"  # list[int], Optional[str], Literal["a"]
+    UNION = "union"  # X | Y
+    NONE = "none"  # None
+    STRING = "string"  # "Model" (forward reference); ``inner`` holds the parsed form
+    VALUE = "value"  # a literal value inside Literal[...]
+    ELLIPSIS = "ellipsis"  # tuple[int, ...]
+    LIST = "list"  # [int, str] as in Callable[[int], str]
+    OTHER = "other"  # anything else
+
+
+@dataclass(frozen=True, eq=False)
+class TypeExpr:
+    kind: TypeKind
+    text: str
+    span: Span
+    node: cst.BaseExpression
+    # For NAME and SUBSCRIPT: the qualified name of the (head) name, e.g.
+    # "builtins.list", "typing.Optional", "mypkg.models.Query"; None when unknown.
+    qualified: str | None = None
+    # The name as written, e.g. "Optional", "np.ndarray".
+    written: str | None = None
+    args: tuple[TypeExpr, ...] = ()
+    inner: TypeExpr | None = None  # STRING: the parsed forward reference
+    value: LiteralValue | _NotLiteral = NOT_LITERAL  # VALUE
+
+    def walk(self) -> Iterator[TypeExpr]:
+        yield self
+        for arg in self.args:
+            yield from arg.walk()
+        if self.inner is not None:
+            yield from self.inner.walk()
+
+
+# ---------------------------------------------------------------------------
+# Functions and classes
+# ---------------------------------------------------------------------------
+
+ParamKind = Literal[
+    "positional_only", "positional_or_keyword", "keyword_only", "var_positional", "var_keyword"
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Param:
+    name: str
+    kind: ParamKind
+    annotation: TypeExpr | None
+    default: StaticValue | None
+    span: Span
+    node: cst.Param
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and self.kind not in ("var_positional", "var_keyword")
+
+
+@dataclass(frozen=True, eq=False)
+class Decorator:
+    qualified: str | None  # of the decorator name (call head for decorator calls)
+    written: str
+    call: StaticCall | None  # set when the decorator is a call: @mark_entrypoint("Name")
+    span: Span
+    node: cst.Decorator
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionInfo:
+    name: str
+    is_async: bool
+    params: tuple[Param, ...]
+    returns: TypeExpr | None
+    decorators: tuple[Decorator, ...]
+    # True when the body contains ``yield`` / ``yield from`` outside nested scopes.
+    yields: bool
+    span: Span  # the name
+    def_span: Span  # the whole ``def`` line up to the colon
+    node: cst.FunctionDef
+
+    def param(self, name: str) -> Param | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+
+@dataclass(frozen=True, eq=False)
+class MethodInScope:
+    """A method together with the module it is defined in (it may be inherited)."""
+
+    module: ModuleInfo
+    function: FunctionInfo
+
+
+@dataclass(frozen=True, eq=False)
+class ClassField:
+    """An annotated class attribute, e.g. a pydantic field ``name: str = "x"``."""
+
+    name: str
+    annotation: TypeExpr
+    default: StaticValue | None
+    span: Span
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    name: str
+    qualified: str  # module.Class (nested: module.Outer.Inner)
+    module_name: str
+    bases: tuple[StaticValue, ...]
+    keywords: tuple[tuple[str, StaticValue], ...]  # metaclass=..., etc.
+    decorators: tuple[Decorator, ...]
+    methods: dict[str, FunctionInfo]
+    fields: tuple[ClassField, ...]
+    # Plain class-level assignments ``name = value`` (e.g. remote_config).
+    attributes: dict[str, StaticValue]
+    is_top_level: bool
+    span: Span  # the class name
+    node: cst.ClassDef
+
+
+# ---------------------------------------------------------------------------
+# Chainlet-level facts
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class DependencyInfo:
+    """An ``__init__`` parameter defaulting to ``depends(Target, ...)``."""
+
+    param: Param
+    target: StaticValue | None  # the first argument of depends(...) (None if missing)
+    target_qualified: str | None  # qualified name of the target (None if not a name)
+    options: tuple[tuple[str, StaticValue], ...]  # retries=..., timeout_sec=..., ...
+    call: StaticCall
+    span: Span  # the depends(...) call
+    # ``self.<attr>`` names the dependency is stored under in __init__.
+    attributes: tuple[str, ...] = ()
+
+    def option(self, name: str) -> StaticValue | None:
+        for key, value in self.options:
+            if key == name:
+                return value
+        return None
+
+
+SecretAccess = Literal["subscript", "get", "in"]
+
+
+@dataclass(frozen=True, eq=False)
+class SecretRead:
+    key: str | None  # None when the key is not a literal string
+    access: SecretAccess
+    span: Span
+    method: str  # the method the read is in
+
+
+CallContext = Literal[
+    "await",  # await dep.run_remote(...)
+    "async_for",  # async for x in dep.run_remote(...)
+    "for",  # for x in dep.run_remote(...)
+    "scheduled",  # passed to asyncio.create_task / gather / wait / TaskGroup.create_task ...
+    "stored_consumed",  # stored in a variable / collection that is later awaited or scheduled
+    "stored_unconsumed",  # stored in a variable / collection that is never awaited
+    "returned",  # return dep.run_remote(...)
+    "discarded",  # dep.run_remote(...) as a statement
+    "value",  # used as a value in any other way
+]
+
+
+@dataclass(frozen=True, eq=False)
+class DependencyCall:
+    """A call ``<dependency>.run_remote(...)`` inside a chainlet method."""
+
+    dependency: DependencyInfo
+    method: str  # the chainlet method containing the call
+    method_is_async: bool
+    context: CallContext
+    args: tuple[StaticValue, ...]
+    kwargs: tuple[tuple[str, StaticValue], ...]
+    has_star_args: bool  # *xs or **kw in the call
+    span: Span  # the call
+    holder: str | None = None  # for stored_*: the variable name holding the coroutine
+
+
+@dataclass(frozen=True, eq=False)
+class EntrypointMark:
+    decorator: Decorator
+    chain_name: str | None
+
+
+@dataclass(eq=False)
+class DockerImageConfig:
+    base_image: str | None = None
+    pip_requirements: list[str] = field(default_factory=list)
+    pip_requirements_file: str | None = None  # absolute path when given via make_abs_path_here
+    apt_requirements: list[str] = field(default_factory=list)
+    data_dir: str | None = None
+    external_package_dirs: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class ComputeConfig:
+    cpu_count: int = 1
+    memory: str = "2Gi"
+    gpu: str | None = None
+    gpu_count: int = 1
+    predict_concurrency: int = 1
+    instance_type: str | None = None
+
+
+@dataclass(eq=False)
+class AssetsConfig:
+    secret_keys: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class RemoteConfigModel:
+    """``remote_config`` as far as it can be read from literals.
+
+    ``unread`` lists (dotted field path, span) of values that are present but
+    are not literals, so the build cannot see them, e.g. ("compute.gpu", span).
+    """
+
+    docker_image: DockerImageConfig = field(default_factory=DockerImageConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
+    assets: AssetsConfig = field(default_factory=AssetsConfig)
+    name: str | None = None
+    build_commands: list[str] = field(default_factory=list)
+    value: StaticValue | None = None  # the RemoteConfig(...) expression; None when absent
+    owner: str | None = None  # qualified name of the class that defines it (may be a base)
+    unread: list[tuple[str, Span]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Chainlet:
+    cls: ClassInfo
+    module: ModuleInfo
+    # The chainlet classes between this one and ChainletBase (nearest first).
+    chainlet_bases: tuple[str, ...]
+    run_remote: FunctionInfo | None  # own or inherited
+    run_remote_owner: str | None  # qualified name of the class defining run_remote
+    init: FunctionInfo | None
+    dependencies: tuple[DependencyInfo, ...]
+    context_param: Param | None
+    secret_reads: tuple[SecretRead, ...]
+    dependency_calls: tuple[DependencyCall, ...]
+    remote_config: RemoteConfigModel
+    entrypoint: EntrypointMark | None
+
+    @property
+    def name(self) -> str:
+        return self.cls.name
+
+    @property
+    def qualified(self) -> str:
+        return self.cls.qualified
+
+    @property
+    def display_name(self) -> str:
+        return self.remote_config.name or self.cls.name
+
+    @property
+    def is_streaming(self) -> bool:
+        return self.run_remote is not None and self.run_remote.yields
+
+
+@dataclass(eq=False)
+class Chain:
+    """A chain: a file with an entrypoint, and the chainlets reachable from it."""
+
+    path: Path
+    entrypoint: Chainlet
+    name: str | None  # mark_entrypoint("Name") or None
+    chainlets: tuple[Chainlet, ...]  # entrypoint first, then dependencies (breadth first)
+    implicit_entrypoint: bool  # True when the file has a single chainlet and no mark
+
+
+@dataclass(eq=False)
+class ChainModel:
+    """All modules analysed together, their chainlets and the chains they form."""
+
+    modules: dict[str, ModuleInfo]  # by module name
+    chainlets: dict[str, Chainlet]  # by qualified class name
+    chains: list[Chain]
+    linted_paths: tuple[Path, ...]
+    namespace: Namespace
+
+    def module_for_path(self, path: Path) -> ModuleInfo | None:
+        for module in self.modules.values():
+            if module.path == path:
+                return module
+        return None
+
+    def chainlets_in(self, module: ModuleInfo) -> list[Chainlet]:
+        return [c for c in self.chainlets.values() if c.module is module]
+
+    def chainlet_for(self, qualified: str | None) -> Chainlet | None:
+        return self.chainlets.get(qualified) if qualified else None

@@ -1,0 +1,1 @@
+"""Lint rules. Each module holds one group of checks; ``registry`` lists them all."""

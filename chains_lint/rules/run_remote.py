@@ -1,0 +1,7 @@
+"""Rules: placeholder, filled in with this group's checks."""
+
+from __future__ import annotations
+
+from chains_lint.rules.base import Rule
+
+RULES: tuple[type[Rule], ...] = ()
