@@ -107,6 +107,7 @@ class _ModuleReader:
                 self.module.functions[statement.name.value] = read_function(
                     self.module, statement
                 )
+                _collect_nested_classes(self.module, statement.body, f"{statement.name.value}.")
 
     def _collect_names(self, statement: cst.CSTNode) -> None:
         module = self.module

@@ -289,13 +289,28 @@ class EntrypointMark:
 
 
 @dataclass(eq=False)
+class ConfigObject:
+    """A config object passed into ``RemoteConfig`` (``ModelRepo(...)``, ``WeightsSource(...)``,
+    ``HealthChecks(...)``, a dict...), as far as its fields are literals."""
+
+    kind: str | None  # the constructor's name, e.g. "ModelRepo"; None for a dict display
+    fields: dict[str, LiteralValue] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
 class DockerImageConfig:
+    # "baseten:py311" for BasetenImage.PY311 (see model.remote_config.BASETEN_IMAGE_PREFIX),
+    # the image name for CustomImage(image=...) or a plain string; None: not given (PY311).
     base_image: str | None = None
     pip_requirements: list[str] = field(default_factory=list)
     pip_requirements_file: str | None = None  # absolute path when given via make_abs_path_here
     apt_requirements: list[str] = field(default_factory=list)
     data_dir: str | None = None
     external_package_dirs: list[str] = field(default_factory=list)
+    requirements_file: str | None = None  # absolute path (requirements.txt, pyproject, uv.lock)
+    python_executable_path: str | None = None  # CustomImage(python_executable_path=...)
+    docker_auth: ConfigObject | None = None  # CustomImage(docker_auth=...)
+    truss_server_version_override: str | None = None
 
 
 @dataclass(eq=False)
@@ -311,6 +326,20 @@ class ComputeConfig:
 @dataclass(eq=False)
 class AssetsConfig:
     secret_keys: list[str] = field(default_factory=list)
+    cached: list[ConfigObject] = field(default_factory=list)  # ModelRepo(...)
+    external_data: list[ConfigObject] = field(default_factory=list)  # ExternalDataItem(...)
+    weights: list[ConfigObject] = field(default_factory=list)  # WeightsSource(...)
+
+
+@dataclass(eq=False)
+class ChainletOptionsConfig:
+    enable_b10_tracing: bool = False
+    enable_debug_logs: bool = False
+    env_variables: dict[str, str] = field(default_factory=dict)
+    metadata: LiteralValue = None
+    streaming_read_timeout: int = 60
+    health_checks: ConfigObject | None = None
+    transport: ConfigObject | None = None
 
 
 @dataclass(eq=False)
@@ -329,6 +358,9 @@ class RemoteConfigModel:
     value: StaticValue | None = None  # the RemoteConfig(...) expression; None when absent
     owner: str | None = None  # qualified name of the class that defines it (may be a base)
     unread: list[tuple[str, Span]] = field(default_factory=list)
+    options: ChainletOptionsConfig = field(default_factory=ChainletOptionsConfig)
+    # The expression each given field was read from, by dotted path, e.g. "compute.gpu".
+    sources: dict[str, StaticValue] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
