@@ -23,6 +23,22 @@ _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*
 NOQA_ALL = "*"
 
 
+def _positions(tree: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+    """Every node's position, as ``MetadataWrapper.resolve(PositionProvider)`` gives them.
+
+    The provider is run directly: the wrapper would also walk the whole tree once
+    more for (here absent) batchable providers, which costs about as much as the
+    positions themselves.
+    """
+    provider = PositionProvider()
+    try:
+        provider._gen_impl(tree)
+        return dict(provider._computed)  # type: ignore[arg-type]
+    except AttributeError:  # a libcst without these internals: take the public way
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        return dict(wrapper.resolve(PositionProvider))
+
+
 @dataclass(frozen=True)
 class ParseError:
     message: str
@@ -64,8 +80,7 @@ class ModuleInfo:
 
     def attach_tree(self, tree: cst.Module) -> None:
         self.tree = tree
-        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        self._positions = dict(wrapper.resolve(PositionProvider))
+        self._positions = _positions(tree)
 
     def span_of(self, node: cst.CSTNode) -> Span:
         if self._span_override is not None:
@@ -97,7 +112,9 @@ class ModuleInfo:
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            self._lines = self.source.splitlines()
+            # Only the line breaks Python (and libcst's positions) count: not
+            # str.splitlines()'s form feeds or Unicode separators.
+            self._lines = re.split(r"\r\n|\r|\n", self.source)
         return self._lines
 
     def line_text(self, line: int) -> str:

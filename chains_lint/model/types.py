@@ -416,6 +416,8 @@ class ChainModel:
     chains: list[Chain]
     linted_paths: tuple[Path, ...]
     namespace: Namespace
+    # chainlets_in() index: (len(chainlets) when built, chainlets by id(module)).
+    _by_module: tuple[int, dict[int, list[Chainlet]]] | None = field(default=None, repr=False)
 
     def module_for_path(self, path: Path) -> ModuleInfo | None:
         for module in self.modules.values():
@@ -424,7 +426,14 @@ class ChainModel:
         return None
 
     def chainlets_in(self, module: ModuleInfo) -> list[Chainlet]:
-        return [c for c in self.chainlets.values() if c.module is module]
+        # Indexed once: every rule asks this for every linted file, and a folder
+        # of many chain files is one model.
+        if self._by_module is None or self._by_module[0] != len(self.chainlets):
+            by_module: dict[int, list[Chainlet]] = {}
+            for chainlet in self.chainlets.values():
+                by_module.setdefault(id(chainlet.module), []).append(chainlet)
+            self._by_module = (len(self.chainlets), by_module)
+        return list(self._by_module[1].get(id(module), []))
 
     def chainlet_for(self, qualified: str | None) -> Chainlet | None:
         return self.chainlets.get(qualified) if qualified else None

@@ -5,22 +5,29 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from chains_lint.diagnostics import Diagnostic
+from chains_lint.diagnostics import Diagnostic, Span
 from chains_lint.model.module import ModuleInfo
 
 
+def _region(span: Span) -> dict[str, object]:
+    return {
+        "path": span.path,
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+    }
+
+
 def as_dict(d: Diagnostic) -> dict[str, object]:
-    s = d.span
+    """One diagnostic; lines and columns are 1-based, columns count characters."""
     return {
         "code": d.code,
         "name": d.name,
         "severity": d.severity.value,
-        "path": s.path,
-        "line": s.line,
-        "column": s.column,
-        "end_line": s.end_line,
-        "end_column": s.end_column,
+        **_region(d.span),
         "message": d.message,
+        "related": [_region(span) for span in d.related],
     }
 
 

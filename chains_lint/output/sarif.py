@@ -4,67 +4,91 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import PurePath
+from pathlib import PurePath, PurePosixPath
+from urllib.parse import quote
 
 from chains_lint import __version__
-from chains_lint.diagnostics import Diagnostic, Severity
+from chains_lint.diagnostics import Diagnostic, Severity, Span
 from chains_lint.model.module import ModuleInfo
+from chains_lint.rules.base import Rule, doc_text
 from chains_lint.rules.registry import ALL_RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
 
 
 def render(diagnostics: Sequence[Diagnostic], modules: Sequence[ModuleInfo]) -> str:
     rule_index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
-    rules = [
-        {
-            "id": rule.code,
-            "name": rule.name,
-            "shortDescription": {"text": rule.summary.strip()},
-            "fullDescription": {"text": rule.why.strip()},
-            "help": {"text": rule.fix.strip()},
-            "defaultConfiguration": {
-                "level": "error" if rule.severity is Severity.ERROR else "warning"
-            },
-        }
-        for rule in ALL_RULES
-    ]
-    results = [
-        {
-            "ruleId": d.code,
-            "ruleIndex": rule_index.get(d.code, -1),
-            "level": "error" if d.severity is Severity.ERROR else "warning",
-            "message": {"text": d.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": PurePath(d.span.path).as_posix()},
-                        "region": {
-                            "startLine": d.span.line,
-                            "startColumn": d.span.column,
-                            "endLine": d.span.end_line,
-                            "endColumn": d.span.end_column,
-                        },
-                    }
-                }
-            ],
-        }
-        for d in diagnostics
-    ]
     document = {
         "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
+        "version": SARIF_VERSION,
         "runs": [
             {
                 "tool": {
                     "driver": {
                         "name": "chains-lint",
                         "version": __version__,
-                        "rules": rules,
+                        "rules": [_rule(rule) for rule in ALL_RULES],
                     }
                 },
-                "results": results,
+                # Our columns count characters (code points), not UTF-16 units.
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(d, rule_index) for d in diagnostics],
             }
         ],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def _level(severity: Severity) -> str:
+    return "error" if severity is Severity.ERROR else "warning"
+
+
+def _rule(rule: type[Rule]) -> dict[str, object]:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary.strip()},
+        "fullDescription": {"text": rule.why.strip()},
+        "help": {"text": rule.fix.strip(), "markdown": doc_text(rule)},
+        "defaultConfiguration": {"level": _level(rule.severity)},
+    }
+
+
+def _result(d: Diagnostic, rule_index: dict[str, int]) -> dict[str, object]:
+    result: dict[str, object] = {
+        "ruleId": d.code,
+        "level": _level(d.severity),
+        "message": {"text": d.message},
+        "locations": [_location(d.span)],
+    }
+    if d.code in rule_index:
+        result["ruleIndex"] = rule_index[d.code]
+    if d.related:
+        result["relatedLocations"] = [
+            {"id": i, **_location(span)} for i, span in enumerate(d.related)
+        ]
+    return result
+
+
+def _location(span: Span) -> dict[str, object]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": file_uri(span.path)},
+            "region": {
+                "startLine": span.line,
+                "startColumn": span.column,
+                "endLine": span.end_line,
+                "endColumn": span.end_column,
+            },
+        }
+    }
+
+
+def file_uri(path: str) -> str:
+    """A URI reference for ``path``: relative paths stay relative (to the checkout root)."""
+    pure = PurePath(path)
+    if pure.is_absolute():
+        posix = pure.as_posix()
+        return "file://" + quote(posix if posix.startswith("/") else "/" + posix, safe="/:")
+    return quote(PurePosixPath(*pure.parts).as_posix())
