@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -11,15 +13,78 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
-class Span:
-    """A region of a source file. Lines are 1-based, columns are 1-based."""
+Coordinates = tuple[int, int, int, int]
 
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+
+@functools.total_ordering
+class Span:
+    """A region of a source file. Lines are 1-based, columns are 1-based.
+
+    A span can be *deferred*: its coordinates are computed on first use. The
+    model records a span for almost everything it reads, but only the few that
+    end up in a diagnostic are ever looked at, and computing positions costs
+    more than parsing (so a clean file never pays for it).
+    """
+
+    __slots__ = ("_coordinates", "_resolve", "path")
+
+    def __init__(self, path: str, line: int, column: int, end_line: int, end_column: int) -> None:
+        self.path = path
+        self._coordinates: Coordinates | None = (line, column, end_line, end_column)
+        self._resolve: Callable[[], Coordinates] | None = None
+
+    @classmethod
+    def deferred(cls, path: str, resolve: Callable[[], Coordinates]) -> Span:
+        span = cls.__new__(cls)
+        span.path = path
+        span._coordinates = None
+        span._resolve = resolve
+        return span
+
+    @property
+    def coordinates(self) -> Coordinates:
+        if self._coordinates is None:
+            assert self._resolve is not None
+            self._coordinates = self._resolve()
+            self._resolve = None
+        return self._coordinates
+
+    @property
+    def line(self) -> int:
+        return self.coordinates[0]
+
+    @property
+    def column(self) -> int:
+        return self.coordinates[1]
+
+    @property
+    def end_line(self) -> int:
+        return self.coordinates[2]
+
+    @property
+    def end_column(self) -> int:
+        return self.coordinates[3]
+
+    def _key(self) -> tuple[str, int, int, int, int]:
+        return (self.path, *self.coordinates)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Span):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __lt__(self, other: Span) -> bool:
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        line, column, end_line, end_column = self.coordinates
+        return (
+            f"Span(path={self.path!r}, line={line}, column={column}, "
+            f"end_line={end_line}, end_column={end_column})"
+        )
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ class ModuleInfo:
     defined_names: set[str] = field(default_factory=set)
     future_annotations: bool = False
     imports_sdk: bool = False
-    _positions: dict[cst.CSTNode, CodeRange] = field(default_factory=dict, repr=False)
+    _positions: dict[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
     _span_override: Span | None = field(default=None, repr=False)
     _lines: list[str] | None = field(default=None, repr=False)
 
@@ -80,21 +80,21 @@ class ModuleInfo:
 
     def attach_tree(self, tree: cst.Module) -> None:
         self.tree = tree
-        self._positions = _positions(tree)
+        self._positions = None
 
     def span_of(self, node: cst.CSTNode) -> Span:
+        """Where ``node`` is; positions are computed for the whole file on first use."""
         if self._span_override is not None:
             return self._span_override
+        return Span.deferred(self.display_path, lambda: self._coordinates_of(node))
+
+    def _coordinates_of(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        if self._positions is None:
+            self._positions = _positions(self.tree) if self.tree is not None else {}
         rng = self._positions.get(node)
         if rng is None:
-            return Span(self.display_path, 1, 1, 1, 1)
-        return Span(
-            self.display_path,
-            rng.start.line,
-            rng.start.column + 1,
-            rng.end.line,
-            rng.end.column + 1,
-        )
+            return (1, 1, 1, 1)
+        return (rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
 
     def with_span_override(self, node: cst.CSTNode, fn: Callable[[], _T]) -> _T:
         previous = self._span_override

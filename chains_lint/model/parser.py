@@ -22,6 +22,7 @@ from chains_lint.model.types import (
     StaticValue,
 )
 from chains_lint.model.values import dotted_name, read_call, read_value
+from chains_lint.model.walk import same_scope, walk
 
 
 def parse_module(
@@ -257,15 +258,9 @@ def read_class(
 
 def _collect_nested_classes(module: ModuleInfo, node: cst.CSTNode, prefix: str) -> None:
     """Record classes defined inside functions (they are never top level)."""
-
-    class _Finder(cst.CSTVisitor):
-        def visit_ClassDef(self, class_node: cst.ClassDef) -> bool:
-            module.nested_classes.append(
-                read_class(module, class_node, prefix=prefix, top_level=False)
-            )
-            return False
-
-    node.visit(_Finder())
+    for inner in walk(node, prune=lambda n: isinstance(n, cst.ClassDef)):
+        if isinstance(inner, cst.ClassDef):
+            module.nested_classes.append(read_class(module, inner, prefix=prefix, top_level=False))
 
 
 def read_function(module: ModuleInfo, node: cst.FunctionDef) -> FunctionInfo:
@@ -300,32 +295,13 @@ def read_function(module: ModuleInfo, node: cst.FunctionDef) -> FunctionInfo:
         decorators=read_decorators(module, node.decorators),
         yields=_body_yields(node.body),
         span=name_span,
-        def_span=Span(
-            name_span.path, name_span.line, name_span.column, body_start.line, body_start.column
+        def_span=Span.deferred(
+            name_span.path,
+            lambda: (name_span.line, name_span.column, body_start.line, body_start.column),
         ),
         node=node,
     )
 
 
-class _YieldFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Yield(self, node: cst.Yield) -> bool:
-        self.found = True
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-
 def _body_yields(body: cst.BaseSuite) -> bool:
-    finder = _YieldFinder()
-    body.visit(finder)
-    return finder.found
+    return any(isinstance(node, cst.Yield) for node in same_scope(body))
