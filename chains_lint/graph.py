@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
+from chains_lint.model.depends_options import OPTION_DEFAULTS, option_values
 from chains_lint.model.types import Chain, Chainlet, ChainModel, DependencyInfo, LiteralValue
-from chains_lint.rules.dependencies import OPTION_DEFAULTS, option_values
 
 _UNSAFE_ID_CHARS = re.compile(r"[^0-9A-Za-z_]")
 # Words Mermaid reads as syntax when used as a bare node id.

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from chains_lint.analysis import analyse
 from chains_lint.config import Config
 from chains_lint.diagnostics import Diagnostic, Severity
 from chains_lint.linter import lint_files
-from chains_lint.rules.base import Profile
+from chains_lint.rules import dependencies, entrypoint
+from chains_lint.rules.base import Profile, RuleContext
+from chains_lint.rules.dependencies.depends_option_rules import DependsOptionNotLiteralRule
 from tests.lint_helpers import codes, lint_text, write_files
 
 HEADER = "import truss_chains as chains\n"
@@ -419,6 +422,24 @@ def test_non_literal_option_is_a_warning(tmp_path: Path) -> None:
     assert "`timeout_sec=settings.TIMEOUT` is not a literal" in found[0].message
 
 
+def test_non_literal_option_quotes_a_short_one_line_excerpt(tmp_path: Path) -> None:
+    option = (
+        "dep=chains.depends(\n"
+        "            SayHello,\n"
+        "            retries=int(\n"
+        '                os.environ.get("CHAIN_RETRIES_FOR_SAY_HELLO", "3")\n'
+        "            ),\n"
+        "        )"
+    )
+    main = write_files(tmp_path, hello_with(option, extra="import os\n"))
+    analysis = analyse([main])
+    target = analysis.targets[0]
+    ctx = RuleContext(target.module, target.model, analysis, "default")
+    (found,) = DependsOptionNotLiteralRule().check(ctx)
+    assert found.message.startswith('`retries=int( os.environ.get("CHAIN_RETRIES_FO...` is not a')
+    assert "\n" not in found.message
+
+
 # -- CH410 dependency-cycle ---------------------------------------------------------------------
 
 
@@ -629,3 +650,43 @@ class Sub(base.Base):
     assert Path(found[0].span.path).name == "chain.py"
     assert found[0].span.line == line_of(files["chain.py"], "class Sub")
     assert "`Sub` depends on itself" in found[0].message
+
+
+# -- speed: a clean file never needs positions ----------------------------------------------------
+
+
+def test_clean_file_does_not_compute_positions(tmp_path: Path) -> None:
+    # Reading a span's line computes positions for the whole file; rules that find
+    # nothing must not pay for that (source order comes from the tree instead).
+    source = HEADER + SAY_HELLO + """
+
+class SayBye(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Bye, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(
+        self,
+        hello: SayHello = chains.depends(SayHello, retries=2),
+        bye: SayBye = chains.depends(SayBye),
+        context: chains.DeploymentContext = chains.depends_context(),
+    ) -> None:
+        self._names = [hello, bye]
+
+    async def run_remote(self, names: list[str]) -> str:
+        return ""
+
+
+if __name__ == "__main__":
+    with chains.run_local():
+        HelloAll()
+"""
+    analysis = analyse([write_files(tmp_path, source)])
+    target = analysis.targets[0]
+    assert target.module._positions is None
+    ctx = RuleContext(target.module, target.model, analysis, "truss")
+    for rule in (*entrypoint.RULES, *dependencies.RULES):
+        assert list(rule().check(ctx)) == []
+    assert target.module._positions is None

@@ -1,0 +1,31 @@
+"""The options of a ``depends()`` call: their names, defaults and the values given."""
+
+from __future__ import annotations
+
+from chains_lint.model.types import DependencyInfo, LiteralValue, StaticValue
+
+# The options of truss's ``depends(chainlet_cls, retries, timeout_sec, use_binary,
+# concurrency_limit)``, in positional order, with their defaults.
+OPTION_DEFAULTS: dict[str, LiteralValue] = {
+    "retries": 1,
+    "timeout_sec": 600.0,
+    "use_binary": False,
+    "concurrency_limit": 300,
+}
+OPTION_NAMES: tuple[str, ...] = tuple(OPTION_DEFAULTS)
+TARGET_KEYWORD = "chainlet_cls"
+
+
+def option_values(dependency: DependencyInfo) -> list[tuple[str, StaticValue]]:
+    """The known options of a ``depends()`` call, given by keyword or by position."""
+    values = list(zip(OPTION_NAMES, positional_options(dependency), strict=False))
+    values += [(k, v) for k, v in dependency.options if k in OPTION_DEFAULTS]
+    return values
+
+
+def positional_options(dependency: DependencyInfo) -> tuple[StaticValue, ...]:
+    """The positional arguments of the ``depends()`` call after the chainlet class."""
+    args = dependency.call.args
+    if args and dependency.target is args[0]:
+        return args[1:]
+    return args

@@ -1,0 +1,100 @@
+"""CH411: chainlets created by hand instead of by the framework."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from chains_lint.diagnostics import Diagnostic
+from chains_lint.model.types import Chainlet
+from chains_lint.model.values import dotted_name
+from chains_lint.rules.base import Rule, RuleContext
+from chains_lint.rules.dependencies.call_sites import CallSite, call_sites
+from chains_lint.rules.dependencies.examples import HELLO_CHAIN, SAY_HELLO
+
+_RUN_LOCAL = "run_local"
+
+
+class ChainletInstantiatedRule(Rule):
+    code = "CH411"
+    name = "chainlet-instantiated"
+    summary = (
+        "Reports a chainlet created directly (`SayHello()`), outside a "
+        "`with chains.run_local():` block."
+    )
+    why = (
+        "Chainlets are created by the framework, which injects their dependencies and "
+        "context, and deploys each one as its own service. A chainlet created by hand has "
+        "no dependencies, and inside another chainlet it runs in-process instead of being "
+        "called remotely; the framework rejects it at run time."
+    )
+    fix = (
+        "Inside a chainlet, declare it as a dependency: "
+        "`say_hello: SayHello = chains.depends(SayHello)` in `__init__`. For local tests, "
+        "create chainlets inside `with chains.run_local():`."
+    )
+    bad = SAY_HELLO + """
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self) -> None:
+        self._say_hello = SayHello()
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
+    good = HELLO_CHAIN + """
+
+if __name__ == "__main__":
+    import asyncio
+
+    with chains.run_local():
+        hello_all = HelloAll()
+        print(asyncio.run(hello_all.run_remote(["Ada", "Grace"])))
+"""
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        for site in call_sites(ctx.module):
+            chainlet = _chainlet_called(ctx, site.name)
+            if chainlet is None or _in_run_local(ctx, site):
+                continue
+            yield self.diagnostic(
+                ctx.module.span_of(site.call),
+                f"`{chainlet.name}` is instantiated directly; chainlets are created by the "
+                f"framework: declare it as a dependency in `__init__` "
+                f"(`{_param_name(chainlet.name)}: {chainlet.name} = "
+                f"chains.depends({chainlet.name})`), or for local testing create it inside "
+                "`with chains.run_local():`",
+            )
+
+
+def _chainlet_called(ctx: RuleContext, callee: str) -> Chainlet | None:
+    qualified = ctx.model.namespace.canonical(ctx.module.qualify(callee))
+    return ctx.model.chainlet_for(qualified)
+
+
+def _in_run_local(ctx: RuleContext, site: CallSite) -> bool:
+    """True inside ``with chains.run_local():`` (its ``with`` items included)."""
+    return any(
+        isinstance(node, cst.With) and any(_is_run_local(ctx, i.item) for i in node.items)
+        for node in site.enclosing_nodes()
+    )
+
+
+def _is_run_local(ctx: RuleContext, expr: cst.BaseExpression) -> bool:
+    head = expr.func if isinstance(expr, cst.Call) else expr
+    name = dotted_name(head)
+    if name is None:
+        return False
+    return ctx.model.namespace.sdk_symbol(ctx.module.qualify(name)) == _RUN_LOCAL
+
+
+def _param_name(class_name: str) -> str:
+    """The usual parameter name for a chainlet: ``SayHello`` -> ``say_hello``."""
+    out: list[str] = []
+    for i, char in enumerate(class_name):
+        if char.isupper() and i and not class_name[i - 1].isupper():
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
