@@ -25,6 +25,7 @@ from chains_lint.model.types import (
     Param,
     RemoteConfigModel,
 )
+from chains_lint.model.walk import walk
 
 _MAX_BASE_DEPTH = 32
 
@@ -190,31 +191,22 @@ def _self_assignments(method: FunctionInfo) -> list[tuple[str, str]]:
         return []
     self_name = method.params[0].name
     found: list[tuple[str, str]] = []
-
-    class _Finder(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
-            if not isinstance(node.value, cst.Name):
-                return
-            for target in node.targets:
-                t = target.target
-                if (
-                    isinstance(t, cst.Attribute)
-                    and isinstance(t.value, cst.Name)
-                    and t.value.value == self_name
-                ):
-                    found.append((t.attr.value, node.value.value))
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            t = node.target
+    for node in walk(method.node.body):
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        elif isinstance(node, cst.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        if not isinstance(node.value, cst.Name):
+            continue
+        for target in targets:
             if (
-                isinstance(node.value, cst.Name)
-                and isinstance(t, cst.Attribute)
-                and isinstance(t.value, cst.Name)
-                and t.value.value == self_name
+                isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == self_name
             ):
-                found.append((t.attr.value, node.value.value))
-
-    method.node.body.visit(_Finder())
+                found.append((target.attr.value, node.value.value))
     return found
 
 

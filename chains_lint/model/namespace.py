@@ -15,7 +15,8 @@ class Namespace:
     def __init__(self, modules: dict[str, ModuleInfo]) -> None:
         self.modules = modules
 
-    def _split(self, qualified: str) -> tuple[ModuleInfo, list[str]] | None:
+    def split(self, qualified: str) -> tuple[ModuleInfo, list[str]] | None:
+        """The loaded module a qualified name lives in, and the rest of the name."""
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             module = self.modules.get(".".join(parts[:cut]))
@@ -29,7 +30,7 @@ class Namespace:
         for _ in range(_MAX_HOPS):
             if current is None:
                 return None
-            found = self._split(current)
+            found = self.split(current)
             if found is None:
                 return current
             module, rest = found
@@ -50,7 +51,7 @@ class Namespace:
         canonical = self.canonical(qualified)
         if canonical is None:
             return None
-        found = self._split(canonical)
+        found = self.split(canonical)
         if found is None:
             return None
         module, rest = found

@@ -69,7 +69,7 @@ def _non_chainlet_target(namespace: Namespace, canonical: str) -> Target:
             return Target(TargetKind.NOT_CHAINLET, what="a class that does not derive from "
                           "`ChainletBase`")
         return Target(TargetKind.UNKNOWN)
-    found = _split(namespace, canonical)
+    found = namespace.split(canonical)
     if found is None:
         return Target(TargetKind.UNKNOWN)
     owner, rest = found
@@ -88,15 +88,6 @@ def _non_chainlet_target(namespace: Namespace, canonical: str) -> Target:
     if name in owner.defined_names or name in owner.imports or _has_star_import(owner):
         return Target(TargetKind.UNKNOWN)
     return Target(TargetKind.UNDEFINED, where=owner)
-
-
-def _split(namespace: Namespace, qualified: str) -> tuple[ModuleInfo, list[str]] | None:
-    parts = qualified.split(".")
-    for cut in range(len(parts), 0, -1):
-        module = namespace.modules.get(".".join(parts[:cut]))
-        if module is not None:
-            return module, parts[cut:]
-    return None
 
 
 _STAR_IMPORTS: weakref.WeakKeyDictionary[ModuleInfo, bool] = weakref.WeakKeyDictionary()
