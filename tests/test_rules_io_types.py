@@ -557,3 +557,22 @@ def test_weird_annotations_do_not_crash(tmp_path: Path) -> None:
 
 def test_bare_tuple_parameter(tmp_path: Path) -> None:
     assert "CH255" in truss_codes(tmp_path, chain("x: tuple) -> int"))
+
+
+def test_each_file_of_a_batch_reports_its_own_endpoints(tmp_path: Path) -> None:
+    # The classification is shared by the rules of one file, not across the files of a batch.
+    files = {
+        "first.py": chain("a: Any, b: list) -> Optional[int]"),
+        "second.py": chain("c: set[int]) -> Any"),
+    }
+    write_files(tmp_path, files)
+    config = Config(profile="truss", select=("CH2",))
+    diagnostics = lint_files([tmp_path / "first.py", tmp_path / "second.py"], config).diagnostics
+    by_file = {
+        name: sorted(d.code for d in diagnostics if d.span.path.endswith(name))
+        for name in ("first.py", "second.py")
+    }
+    assert by_file == {
+        "first.py": ["CH201", "CH204", "CH251", "CH255"],
+        "second.py": ["CH201", "CH254"],
+    }
