@@ -541,3 +541,59 @@ def test_parse_memory(quantity: str, expected: int | None) -> None:
 )
 def test_parse_instance_type(text: str, expected: InstanceType | None) -> None:
     assert parse_instance_type(text) == expected
+
+
+# ---------------------------------------------------------------------------
+# Assets.secret_keys: what the secrets rules read
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argument", "keys", "unread"),
+    [
+        ('["a", "b"]', ["a", "b"], []),
+        ('("a", "b")', ["a", "b"], []),
+        ("KEYS", ["a", "b"], []),  # a module-level constant
+        # A bare string is not split and not unread: CH716 reports it.
+        ('"hf_access_token"', [], []),
+        ("None", [], []),
+        # Not a literal: unread, and the keys keep their default (none).
+        ('os.environ["KEYS"].split()', [], ["assets.secret_keys"]),
+        ('["a"] + EXTRA', [], ["assets.secret_keys"]),
+        # A list display keeps its literal items; the others are unread by index.
+        ('[os.environ["K"], "b"]', ["b"], ["assets.secret_keys[0]"]),
+        ('["a", 1]', ["a"], []),
+    ],
+)
+def test_secret_keys(tmp_path: Path, argument: str, keys: list[str], unread: list[str]) -> None:
+    source = one_chainlet(
+        f"chains.RemoteConfig(assets=chains.Assets(secret_keys={argument}))",
+        header="import os\n\n" + HEADER,
+        prelude='KEYS = ["a", "b"]\nEXTRA = ["b"]\n',
+    )
+    config = config_of(tmp_path, source)
+    assert config.assets.secret_keys == keys
+    assert unread_paths(config) == unread
+    assert "assets.secret_keys" in config.sources
+
+
+def test_every_value_field_has_a_reader() -> None:
+    from chains_lint.model.remote_config.constructors import (
+        BASE_IMAGE_PATH,
+        CUSTOM_IMAGE,
+        PARAMETERS,
+        SECTIONS,
+    )
+    from chains_lint.model.remote_config.fields import FIELDS
+    from chains_lint.model.sdk import REMOTE_CONFIG
+
+    prefixes = {REMOTE_CONFIG: "", CUSTOM_IMAGE: BASE_IMAGE_PATH + "."}
+    prefixes.update({symbol: f"{field}." for field, symbol in SECTIONS.items()})
+    nested = {*SECTIONS, BASE_IMAGE_PATH}
+    paths = {
+        prefixes[symbol] + name
+        for symbol, names in PARAMETERS.items()
+        for name in names
+        if prefixes[symbol] + name not in nested
+    }
+    assert set(FIELDS) == paths

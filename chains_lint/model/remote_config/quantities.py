@@ -1,0 +1,83 @@
+"""Quantities written as text or numbers: memory sizes, instance types, whole numbers."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from chains_lint.model.accelerators import accelerator
+from chains_lint.model.types import LiteralValue
+
+# A Kubernetes quantity as truss accepts it for memory: a plain number of bytes, or a
+# number with a binary (Ki, Mi...) or decimal (k, M...) suffix.
+MEMORY_UNITS: dict[str, int] = {
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+}
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_MEMORY = re.compile(rf"(?P<number>{_NUMBER})(?:(?P<exponent>[eE][+-]?\d+)|(?P<unit>[A-Za-z]+))?")
+
+
+def parse_memory(quantity: str) -> int | None:
+    """The number of bytes a memory quantity such as ``"2Gi"`` stands for, or None if invalid."""
+    match = _MEMORY.fullmatch(quantity)
+    if match is None:
+        return None
+    unit = match.group("unit")
+    if unit is not None and unit not in MEMORY_UNITS:
+        return None
+    number = float(match.group("number") + (match.group("exponent") or ""))
+    return math.ceil(number * MEMORY_UNITS.get(unit or "", 1))
+
+
+@dataclass(frozen=True)
+class InstanceType:
+    """An instance type such as ``"L4:4x16"``: GPU, GPU count, vCPUs and memory in GiB."""
+
+    gpu: str | None
+    gpu_count: int
+    cpu_count: int
+    memory_gib: int
+
+
+_INSTANCE_TYPE = re.compile(r"(?:(?P<gpu>[^:]+):)?(?P<numbers>\d+(?:x\d+){1,2})")
+
+
+def parse_instance_type(text: str) -> InstanceType | None:
+    """Parse ``"<vCPUs>x<GiB>"``, ``"<GPU>:<vCPUs>x<GiB>"`` or ``"<GPU>:<count>x<vCPUs>x<GiB>"``.
+
+    The GPU must be a known accelerator name. None when ``text`` has another form.
+    """
+    match = _INSTANCE_TYPE.fullmatch(text)
+    if match is None:
+        return None
+    gpu = match.group("gpu")
+    numbers = [int(n) for n in match.group("numbers").split("x")]
+    if gpu is not None and accelerator(gpu) is None:
+        return None
+    if any(n <= 0 for n in numbers) or (gpu is None and len(numbers) == 3):
+        return None
+    gpu_count = numbers.pop(0) if len(numbers) == 3 else (1 if gpu else 0)
+    return InstanceType(gpu, gpu_count, numbers[0], numbers[1])
+
+
+def integer_value(literal: LiteralValue | object) -> int | None:
+    """``literal`` as an int when it is one (or a float without fraction), else None."""
+    if isinstance(literal, bool):
+        return None
+    if isinstance(literal, int):
+        return literal
+    if isinstance(literal, float) and literal.is_integer():
+        return int(literal)
+    return None
