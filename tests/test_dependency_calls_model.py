@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
 from chains_lint.analysis import analyse
+from chains_lint.model.dependency_calls import DependencyCalls, member_accesses
+from chains_lint.model.dependency_calls.function_index import function_index
+from chains_lint.model.module import ModuleInfo
 from chains_lint.model.types import Chainlet, DependencyCall
 from tests.lint_helpers import write_files
 
@@ -601,3 +606,110 @@ def test_async_generator_helper_yielding_coroutines(tmp_path: Path) -> None:
         """,
     )
     assert [(c.context, c.holder) for c in calls] == [("stored_consumed", "_each()")]
+
+
+# ---------------------------------------------------------------------------
+# Source order, the shared function index, and what the analysis leaves alone
+# ---------------------------------------------------------------------------
+
+_ORDER_CHAIN = """
+import truss_chains as chains
+
+
+class Dep(chains.ChainletBase):
+    async def run_remote(self, x: int) -> int:
+        return x
+
+
+class Base(chains.ChainletBase):
+    def __init__(self, dep: Dep = chains.depends(Dep)) -> None:
+        self._dep = dep
+
+    async def run_remote(self, x: int) -> int:
+        return await self._dep.run_remote(1)
+
+    def helper(self, flag: bool) -> object:
+        return self._dep.run_remote(2) if self._dep.run_remote(3) else None
+
+    async def run_remote(self, x: int) -> int:
+        @decorate(self._dep.run_remote(4))
+        def inner(y: object = self._dep.run_remote(5)) -> object:
+            return self._dep.run_remote(6)
+
+        return await self._dep.run_remote(7)
+
+
+@chains.mark_entrypoint
+class Top(Base):
+    async def extra(self) -> None:
+        await self._dep.run_remote(8)
+        print(self._dep.greeting)
+"""
+
+
+def test_calls_are_in_source_order_across_methods_and_classes(tmp_path: Path) -> None:
+    # ``run_remote`` is defined twice: the second definition counts, after ``helper``.
+    chainlet = _chainlet(tmp_path, _ORDER_CHAIN)
+    assert [c.args[0].text for c in chainlet.dependency_calls] == list("2345678")
+    assert [c.span.line for c in chainlet.dependency_calls] == sorted(
+        c.span.line for c in chainlet.dependency_calls
+    )
+
+
+def test_member_accesses_travel_with_the_calls(tmp_path: Path) -> None:
+    calls = _chainlet(tmp_path, _ORDER_CHAIN).dependency_calls
+    assert isinstance(calls, DependencyCalls)
+    assert [(a.name, a.method) for a in calls.member_accesses] == [("greeting", "extra")]
+
+
+def test_building_the_model_computes_no_positions(tmp_path: Path) -> None:
+    main = write_files(tmp_path, _ORDER_CHAIN)
+    (target,) = analyse([main]).targets
+    assert target.model.chainlets["chain.Top"].dependency_calls
+    assert target.module._positions is None
+
+
+def test_function_index_lists_nodes_in_source_order(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """
+        @deco(a)
+        def f(p, /, q=b, *r, s=c, **t) -> d:
+            x = e if g else h
+            f(k=m)
+            try:
+                pass
+            except n as o:
+                pass
+            match v:
+                case [w] if y:
+                    pass
+            class C(z, metaclass=u):
+                pass
+        """
+    )
+    function = cst.ensure_type(cst.parse_module(source).body[0], cst.FunctionDef)
+    module = ModuleInfo(Path("f.py"), "f", "f.py", source)
+    index = function_index(module, function)
+
+    class _Names(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def visit_Name(self, node: cst.Name) -> None:
+            self.names.append(node.value)
+
+    visitor = _Names()
+    function.visit(visitor)
+    in_index = [n.value for n in index.nodes if isinstance(n, cst.Name)]
+    assert in_index == visitor.names
+    assert index.nodes[0] is function
+    assert function_index(module, function) is index
+
+
+def test_member_accesses_of_a_chainlet_built_by_hand(tmp_path: Path) -> None:
+    main = write_files(tmp_path, _ORDER_CHAIN)
+    model = analyse([main]).targets[0].model
+    chainlet = model.chainlets["chain.Top"]
+    by_hand = dataclasses.replace(chainlet, dependency_calls=tuple(chainlet.dependency_calls))
+    found = member_accesses(model.namespace, by_hand)
+    assert [(a.name, a.method) for a in found] == [("greeting", "extra")]

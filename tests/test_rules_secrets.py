@@ -287,6 +287,40 @@ def test_imported_constant_cannot_be_seen(tmp_path: Path) -> None:
     assert _codes(tmp_path, files) == ["CH604"]
 
 
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ('chains.RemoteConfig(assets=chains.Assets(secret_keys=["openai"]), **OPTIONS)', "CH601"),
+        ('chains.RemoteConfig(assets=chains.Assets(secret_keys=["openai"], **OPTIONS))', "CH601"),
+        ('chains.RemoteConfig(assets=chains.Assets(["cached"], **OPTIONS))', "CH604"),
+        ('chains.RemoteConfig(assets=chains.Assets(secret_keys={"openai": 1, "other": 2}))', None),
+        ("chains.RemoteConfig(assets=chains.Compute())", "CH604"),
+        ("chains.RemoteConfig(assets=ASSETS)", "CH604"),
+        ("CONFIG", "CH604"),
+    ],
+    ids=[
+        "config-kwargs-after-assets", "assets-kwargs-after-keys", "assets-kwargs-without-keys",
+        "dict", "wrong-constructor", "imported-assets", "imported-config",
+    ],
+)
+def test_which_declarations_can_be_seen(
+    config: str, expected: str | None, tmp_path: Path
+) -> None:
+    files = {
+        "chain.py": _chain(
+            'self._t = context.secrets["openai"]\nself._u = context.secrets["other"]',
+            config=config,
+            constants='from settings import ASSETS, CONFIG\nOPTIONS: dict[str, object] = {}',
+        ),
+        "settings.py": (
+            "import truss_chains as chains\n"
+            'ASSETS = chains.Assets(secret_keys=["openai", "other"])\n'
+            "CONFIG = chains.RemoteConfig(assets=ASSETS)\n"
+        ),
+    }
+    assert _codes(tmp_path, files) == ([expected] if expected else [])
+
+
 # ---------------------------------------------------------------------------
 # Inheritance
 # ---------------------------------------------------------------------------

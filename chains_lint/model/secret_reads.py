@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from chains_lint.model.dependency_calls.function_index import FunctionIndex, function_index
+from chains_lint.model.dependency_calls.syntax import is_self_attribute, self_name
 from chains_lint.model.module import ModuleInfo
 from chains_lint.model.types import MethodInScope, Param, SecretAccess, SecretRead
 from chains_lint.model.values import read_value
@@ -27,42 +29,15 @@ _MAX_PASSES = 4
 class _Method:
     name: str
     module: ModuleInfo
-    node: cst.FunctionDef
+    index: FunctionIndex
     self_name: str | None
-    nodes: list[cst.CSTNode] = field(default_factory=list)
-    parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
     context_aliases: set[str] = field(default_factory=set)
     secrets_aliases: set[str] = field(default_factory=set)
 
 
-class _Recorder(cst.CSTVisitor):
-    def __init__(self, method: _Method) -> None:
-        self.method = method
-        self.stack: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.stack:
-            self.method.parents[node] = self.stack[-1]
-        self.method.nodes.append(node)
-        self.stack.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
-
-
-def _self_name(node: cst.FunctionDef) -> str | None:
-    for decorator in node.decorators:
-        head = decorator.decorator
-        if isinstance(head, cst.Name) and head.value in ("staticmethod", "classmethod"):
-            return None
-    params = [*node.params.posonly_params, *node.params.params]
-    return params[0].name.value if params else None
-
-
 def _assignments(method: _Method) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression]]:
     """``(target, value)`` for every simple assignment in the method."""
-    for node in method.nodes:
+    for node in method.index.assignments:
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 yield target.target, node.value
@@ -76,8 +51,8 @@ class _SecretReadFinder:
         self.methods: list[_Method] = []
         for scoped in methods:
             node = scoped.function.node
-            method = _Method(scoped.function.name, scoped.module, node, _self_name(node))
-            node.visit(_Recorder(method))
+            index = function_index(scoped.module, node)
+            method = _Method(scoped.function.name, scoped.module, index, self_name(node))
             self.methods.append(method)
         self.context_attributes: set[str] = set()
         self.secrets_attributes: set[str] = set()
@@ -87,20 +62,15 @@ class _SecretReadFinder:
 
     def _resolve_holders(self) -> None:
         for _ in range(_MAX_PASSES):
-            before = (
-                len(self.context_attributes),
-                len(self.secrets_attributes),
-                sum(len(m.context_aliases) + len(m.secrets_aliases) for m in self.methods),
-            )
+            before = self._holder_count()
             for method in self.methods:
                 self._collect_holders(method)
-            after = (
-                len(self.context_attributes),
-                len(self.secrets_attributes),
-                sum(len(m.context_aliases) + len(m.secrets_aliases) for m in self.methods),
-            )
-            if after == before:
+            if self._holder_count() == before:
                 return
+
+    def _holder_count(self) -> int:
+        aliases = sum(len(m.context_aliases) + len(m.secrets_aliases) for m in self.methods)
+        return len(self.context_attributes) + len(self.secrets_attributes) + aliases
 
     def _collect_holders(self, method: _Method) -> None:
         for target, value in _assignments(method):
@@ -111,24 +81,16 @@ class _SecretReadFinder:
             if isinstance(target, cst.Name):
                 aliases = method.context_aliases if is_context else method.secrets_aliases
                 aliases.add(target.value)
-            elif self._is_self(target, method) and isinstance(target, cst.Attribute):
+            elif is_self_attribute(target, method.self_name) and isinstance(target, cst.Attribute):
                 attributes = self.context_attributes if is_context else self.secrets_attributes
                 attributes.add(target.attr.value)
-
-    def _is_self(self, node: cst.BaseExpression, method: _Method) -> bool:
-        return (
-            isinstance(node, cst.Attribute)
-            and isinstance(node.value, cst.Name)
-            and method.self_name is not None
-            and node.value.value == method.self_name
-        )
 
     def _is_context(self, node: cst.BaseExpression, method: _Method) -> bool:
         if isinstance(node, cst.Name):
             if method.name == _INIT and node.value == self.context_name:
                 return True
             return node.value in method.context_aliases
-        if self._is_self(node, method) and isinstance(node, cst.Attribute):
+        if is_self_attribute(node, method.self_name) and isinstance(node, cst.Attribute):
             return node.attr.value in self.context_attributes
         return False
 
@@ -141,7 +103,7 @@ class _SecretReadFinder:
             return True
         if isinstance(node, cst.Name):
             return node.value in method.secrets_aliases
-        if self._is_self(node, method) and isinstance(node, cst.Attribute):
+        if is_self_attribute(node, method.self_name) and isinstance(node, cst.Attribute):
             return node.attr.value in self.secrets_attributes
         return False
 
@@ -150,7 +112,7 @@ class _SecretReadFinder:
     def reads(self) -> tuple[SecretRead, ...]:
         found: list[SecretRead] = []
         for method in self.methods:
-            for node in method.nodes:
+            for node in method.index.nodes:
                 read = self._read(node, method)
                 if read is not None:
                     found.append(read)
@@ -160,7 +122,7 @@ class _SecretReadFinder:
         if isinstance(node, cst.Subscript) and self._is_secrets(node.value, method):
             if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
                 return None
-            if isinstance(method.parents.get(node), (cst.AssignTarget, cst.Del)):
+            if isinstance(method.index.parents.get(node), (cst.AssignTarget, cst.Del)):
                 return None  # writing to the mapping is not a read
             return self._make(node.slice[0].slice.value, "subscript", method)
         if isinstance(node, cst.Call):

@@ -1,0 +1,113 @@
+"""Finding calls to dependencies' ``run_remote`` and how their results are used.
+
+A dependency is reached as ``self.<attr>`` (stored in ``__init__``), as the
+``__init__`` parameter itself inside ``__init__``, or through a local alias
+(``dep = self._dep``). For every ``<dependency>.run_remote(...)`` call the
+analysis climbs from the call through its parent nodes to see what happens to
+the result: awaited, iterated, handed to asyncio, stored, returned...
+
+Stored results are followed: a variable (or ``self.<attr>``, or a collection
+the call was put into) counts as consumed when one of its uses awaits it,
+schedules it, iterates it and awaits the elements, or hands it to a helper
+function of the chainlet that does. The analysis errs on the side of
+"consumed" wherever it cannot see (lambdas, targets it does not understand,
+too deep a chain of hand-offs), so that rules built on it do not raise false
+alarms.
+
+``DependencyCall.holder`` names where a result went: the variable for
+``stored_*`` (``self.x`` for an attribute, the parameter name when a helper
+awaits it, ``helper()`` when a helper returns it and its callers await it),
+and the returning function for ``returned``.
+
+The same analysis finds the other members of dependencies that the methods
+use (``self._dep.tokenizer``); they travel with the calls in
+:class:`DependencyCalls`, so that the analysis runs once per chainlet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from chains_lint.model.dependency_calls.analyzer import (
+    DependencyMemberAccess,
+    DependencyUseAnalyzer,
+)
+from chains_lint.model.dependency_calls.references import RUN_REMOTE
+from chains_lint.model.namespace import Namespace
+from chains_lint.model.types import Chainlet, DependencyCall, DependencyInfo, MethodInScope
+
+__all__ = [
+    "RUN_REMOTE",
+    "DependencyCalls",
+    "DependencyMemberAccess",
+    "chainlet_methods",
+    "find_dependency_calls",
+    "member_accesses",
+]
+
+
+class DependencyCalls(tuple[DependencyCall, ...]):
+    """A chainlet's ``run_remote`` calls to its dependencies (a plain tuple of them),
+    with the other members of its dependencies that its methods use."""
+
+    member_accesses: tuple[DependencyMemberAccess, ...]
+
+    def __new__(
+        cls,
+        calls: Iterable[DependencyCall] = (),
+        member_accesses: tuple[DependencyMemberAccess, ...] = (),
+    ) -> DependencyCalls:
+        self = super().__new__(cls, calls)
+        self.member_accesses = member_accesses
+        return self
+
+
+def find_dependency_calls(
+    namespace: Namespace,
+    methods: Sequence[MethodInScope],
+    dependencies: Sequence[DependencyInfo],
+) -> DependencyCalls:
+    """Every ``<dependency>.run_remote(...)`` in ``methods``, with how its result is used."""
+    del namespace  # callee signatures are looked up by the rules, from the model
+    if not dependencies:
+        return DependencyCalls()
+    # Absurdly nested code can exhaust the stack: report nothing rather than crash.
+    try:
+        analyzer = DependencyUseAnalyzer(methods, dependencies)
+        accesses = analyzer.member_accesses()
+    except RecursionError:
+        return DependencyCalls()
+    try:
+        return DependencyCalls(analyzer.calls(), accesses)
+    except RecursionError:
+        return DependencyCalls((), accesses)
+
+
+def member_accesses(
+    namespace: Namespace, chainlet: Chainlet
+) -> tuple[DependencyMemberAccess, ...]:
+    """The members other than ``run_remote`` of ``chainlet``'s dependencies its methods use."""
+    calls = chainlet.dependency_calls
+    if isinstance(calls, DependencyCalls):
+        return calls.member_accesses
+    # A chainlet the model builder did not analyse (built by hand): analyse it now.
+    if not chainlet.dependencies:
+        return ()
+    methods = chainlet_methods(namespace, chainlet)
+    return DependencyUseAnalyzer(methods, chainlet.dependencies).member_accesses()
+
+
+def chainlet_methods(namespace: Namespace, chainlet: Chainlet) -> list[MethodInScope]:
+    """The methods a chainlet instance has: its own, then the inherited ones."""
+    lineage = [chainlet.cls] + [
+        c for c in (namespace.find_class(q) for q in chainlet.chainlet_bases) if c is not None
+    ]
+    seen: set[str] = set()
+    methods: list[MethodInScope] = []
+    for cls in lineage:
+        module = namespace.module_of(cls)
+        for name, method in cls.methods.items():
+            if name not in seen:
+                seen.add(name)
+                methods.append(MethodInScope(module, method))
+    return methods

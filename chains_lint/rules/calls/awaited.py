@@ -1,0 +1,111 @@
+"""CH502-CH503: awaiting a call whose result cannot be awaited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from chains_lint.diagnostics import Span
+from chains_lint.model.types import DependencyCall
+from chains_lint.rules.base import RuleContext
+from chains_lint.rules.calls.call_rule import CallRule
+from chains_lint.rules.calls.callee import Callee, call_text
+from chains_lint.rules.calls.examples import STREAMER, entrypoint_calling
+
+_UPPER = (
+    """
+import truss_chains as chains
+
+
+class Upper(chains.ChainletBase):
+    DEF run_remote(self, text: str) -> str:
+        return text.upper()
+"""
+    + entrypoint_calling(
+        "Upper",
+        "Shout",
+        """
+        async def run_remote(self, text: str) -> str:
+            return await self._upper.run_remote(text)
+        """,
+    )
+)
+
+
+class AwaitSyncDependency(CallRule):
+    code = "CH502"
+    name = "await-sync-dependency"
+    summary = (
+        "Reports `await` (or asyncio scheduling) of a call to a dependency whose `run_remote` "
+        "is sync."
+    )
+    why = """
+A dependency whose `run_remote` is a plain `def` returns its result directly.
+The result is not awaitable, so `await` (or `asyncio.gather`, `create_task`...)
+raises `TypeError` at run time.
+"""
+    fix = """
+Call it without `await`, or better, make the dependency's `run_remote`
+`async def` so that calls to it do not block the event loop.
+"""
+    bad = _UPPER.replace("DEF", "def")
+    good = _UPPER.replace("DEF", "async def")
+
+    def problems(
+        self, ctx: RuleContext, call: DependencyCall, callee: Callee
+    ) -> Iterator[tuple[Span, str]]:
+        if callee.kind != "sync" or call.context not in ("await", "scheduled"):
+            return
+        text = call_text(ctx, call)
+        how = "awaited" if call.context == "await" else "passed to asyncio"
+        yield (
+            call.span,
+            f"`{callee.name}` is a sync `def`, so `{text}` returns its result directly and "
+            f"cannot be {how} (`TypeError`); call it without `await`, or make "
+            f"`{callee.name}` `async def`",
+        )
+
+
+class AwaitStreamingDependency(CallRule):
+    code = "CH503"
+    name = "await-streaming-dependency"
+    summary = "Reports `await` (or asyncio scheduling) of a call to a streaming dependency."
+    why = """
+A dependency whose `run_remote` contains `yield` streams its results: calling
+it returns an (async) generator, which cannot be awaited. `await` raises
+`TypeError`, and the dependency is never called.
+"""
+    fix = "Iterate the stream: `async for chunk in self._dep.run_remote(x): ...`."
+    bad = STREAMER + entrypoint_calling(
+        "Tokens",
+        "Joiner",
+        """
+        async def run_remote(self, prompt: str) -> str:
+            return await self._tokens.run_remote(prompt)
+        """,
+    )
+    good = STREAMER + entrypoint_calling(
+        "Tokens",
+        "Joiner",
+        """
+        async def run_remote(self, prompt: str) -> str:
+            words = [word async for word in self._tokens.run_remote(prompt)]
+            return " ".join(words)
+        """,
+    )
+
+    def problems(
+        self, ctx: RuleContext, call: DependencyCall, callee: Callee
+    ) -> Iterator[tuple[Span, str]]:
+        if callee.kind not in ("async_stream", "sync_stream"):
+            return
+        if call.context not in ("await", "scheduled"):
+            return
+        text = call_text(ctx, call)
+        how = "awaited" if call.context == "await" else "passed to asyncio"
+        loop = "async for" if callee.kind == "async_stream" else "for"
+        yield (
+            call.span,
+            f"`{callee.name}` streams (it contains `yield`), so `{text}` returns a generator "
+            f"that cannot be {how}; iterate it: `{loop} chunk in {text}:`",
+        )
+
