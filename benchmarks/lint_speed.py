@@ -74,8 +74,15 @@ def time_runs(args: Sequence[str], runs: int, cwd: Path) -> Timing:
 # -- generated chain files ------------------------------------------------------------
 
 
-def _chainlet(rng: random.Random, name: str, earlier: list[str], flaw: bool) -> list[str]:
-    params = [f"p{i}: {rng.choice(_SIMPLE_TYPES)}" for i in range(rng.randint(1, 3))]
+def _chainlet(
+    rng: random.Random,
+    name: str,
+    earlier: dict[str, list[str]],
+    flaw: bool,
+) -> tuple[list[str], list[str]]:
+    """A chainlet's source lines, and its run_remote parameter types."""
+    types = [rng.choice(_SIMPLE_TYPES) for _ in range(rng.randint(1, 3))]
+    params = [f"p{i}: {t}" for i, t in enumerate(types)]
     returns = rng.choice((*_SIMPLE_TYPES, "Payload"))
     lines = [f"class {name}(chains.ChainletBase):"]
     if rng.random() < 0.6:
@@ -90,7 +97,7 @@ def _chainlet(rng: random.Random, name: str, earlier: list[str], flaw: bool) -> 
             "    )",
             "",
         ]
-    deps = rng.sample(earlier, k=min(len(earlier), rng.randint(0, 2)))
+    deps = rng.sample(sorted(earlier), k=min(len(earlier), rng.randint(0, 2)))
     if deps:
         lines.append("    def __init__(")
         lines.append("        self,")
@@ -104,9 +111,10 @@ def _chainlet(rng: random.Random, name: str, earlier: list[str], flaw: bool) -> 
         params[0] = params[0].split(":")[0]
     lines.append(f"    async def run_remote(self, {', '.join(params)}) -> {returns}:")
     for dep in deps:
-        lines.append(f"        await self._{dep.lower()}.run_remote(p0)")
+        args = ", ".join(f"p{i}={_value(t)}" for i, t in enumerate(earlier[dep]))
+        lines.append(f"        await self._{dep.lower()}.run_remote({args})")
     lines.append(f"        return {_value(returns)}")
-    return lines
+    return lines, types
 
 
 def _value(type_name: str) -> str:
@@ -133,11 +141,13 @@ def chain_file(rng: random.Random, index: int) -> str:
         "    key: str",
         "    values: list[float]",
     ]
+    signatures: dict[str, list[str]] = {}
     for k, name in enumerate(names):
         lines += ["", ""]
         if k == count - 1 and count > 1:
             lines.append("@chains.mark_entrypoint")
-        lines += _chainlet(rng, name, names[:k], flaw=rng.random() < 0.1)
+        body, signatures[name] = _chainlet(rng, name, signatures, flaw=rng.random() < 0.1)
+        lines += body
     return "\n".join(lines) + "\n"
 
 

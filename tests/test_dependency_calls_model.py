@@ -666,7 +666,7 @@ def test_building_the_model_computes_no_positions(tmp_path: Path) -> None:
     main = write_files(tmp_path, _ORDER_CHAIN)
     (target,) = analyse([main]).targets
     assert target.model.chainlets["chain.Top"].dependency_calls
-    assert target.module._positions is None
+    assert not target.module.positions_computed
 
 
 def test_function_index_lists_nodes_in_source_order(tmp_path: Path) -> None:

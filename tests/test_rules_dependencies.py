@@ -685,8 +685,8 @@ if __name__ == "__main__":
 """
     analysis = analyse([write_files(tmp_path, source)])
     target = analysis.targets[0]
-    assert target.module._positions is None
+    assert not target.module.positions_computed
     ctx = RuleContext(target.module, target.model, analysis, "truss")
     for rule in (*entrypoint.RULES, *dependencies.RULES):
         assert list(rule().check(ctx)) == []
-    assert target.module._positions is None
+    assert not target.module.positions_computed

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from chains_lint.model.types import NOT_LITERAL, TypeExpr, TypeKind
+from chains_lint.model.types import NOT_LITERAL, CodeFor, TypeExpr, TypeKind
 from chains_lint.model.values import dotted_name, read_value
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ _MAX_DEPTH = 40
 
 def read_type(module: ModuleInfo, node: cst.BaseExpression, _depth: int = 0) -> TypeExpr:
     span = module.span_of(node)
-    text = module.code_for(node)
+    text = module.code_for
     if _depth > _MAX_DEPTH:
         return TypeExpr(TypeKind.OTHER, text, span, node)
     if isinstance(node, cst.Name) and node.value == "None":
@@ -39,7 +39,7 @@ def read_type(module: ModuleInfo, node: cst.BaseExpression, _depth: int = 0) -> 
                 else:
                     args.append(read_type(module, value, _depth + 1))
             else:
-                args.append(TypeExpr(TypeKind.OTHER, module.code_for(element), span, node))
+                args.append(TypeExpr(TypeKind.OTHER, _code_of(module, element), span, node))
         return TypeExpr(
             TypeKind.SUBSCRIPT, text, span, node, qualified, head_name, tuple(args)
         )
@@ -70,16 +70,21 @@ def read_type(module: ModuleInfo, node: cst.BaseExpression, _depth: int = 0) -> 
     return TypeExpr(TypeKind.OTHER, text, span, node)
 
 
+def _code_of(module: ModuleInfo, element: cst.SubscriptElement) -> CodeFor:
+    """Code generation for ``element``, whatever node it is asked for."""
+    return lambda _node: module.code_for(element)
+
+
 def _read_literal_arg(module: ModuleInfo, node: cst.BaseExpression) -> TypeExpr:
     value = read_value(module, node)
     span = module.span_of(node)
     if value.is_literal:
-        return TypeExpr(TypeKind.VALUE, value.text, span, node, value=value.literal)
+        return TypeExpr(TypeKind.VALUE, module.code_for, span, node, value=value.literal)
     name = dotted_name(node)
     if name is not None:
         # Literal[Color.RED]: an enum member.
-        return TypeExpr(TypeKind.VALUE, value.text, span, node, module.qualify(name), name)
-    return TypeExpr(TypeKind.OTHER, value.text, span, node, value=NOT_LITERAL)
+        return TypeExpr(TypeKind.VALUE, module.code_for, span, node, module.qualify(name), name)
+    return TypeExpr(TypeKind.OTHER, module.code_for, span, node, value=NOT_LITERAL)
 
 
 def _parse_forward_ref(

@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import TypeVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from chains_lint.diagnostics import Span
+from chains_lint.model.positions import (
+    Positions,
+    module_positions,
+    statement_first_lines,
+    statement_owners,
+    statement_positions,
+)
 from chains_lint.model.sdk import is_sdk_module_name
 from chains_lint.model.types import ClassInfo, FunctionInfo
 
@@ -21,22 +28,6 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*))?", re.I)
 
 NOQA_ALL = "*"
-
-
-def _positions(tree: cst.Module) -> dict[cst.CSTNode, CodeRange]:
-    """Every node's position, as ``MetadataWrapper.resolve(PositionProvider)`` gives them.
-
-    The provider is run directly: the wrapper would also walk the whole tree once
-    more for (here absent) batchable providers, which costs about as much as the
-    positions themselves.
-    """
-    provider = PositionProvider()
-    try:
-        provider._gen_impl(tree)
-        return dict(provider._computed)  # type: ignore[arg-type]
-    except AttributeError:  # a libcst without these internals: take the public way
-        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        return dict(wrapper.resolve(PositionProvider))
 
 
 @dataclass(frozen=True)
@@ -72,7 +63,10 @@ class ModuleInfo:
     defined_names: set[str] = field(default_factory=set)
     future_annotations: bool = False
     imports_sdk: bool = False
-    _positions: dict[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
+    _positions: Positions = field(default_factory=dict, repr=False)
+    _all_positions_known: bool = field(default=False, repr=False)
+    _statement_owners: dict[cst.CSTNode, int] | None = field(default=None, repr=False)
+    _statement_lines: list[int] | None = field(default=None, repr=False)
     _span_override: Span | None = field(default=None, repr=False)
     _lines: list[str] | None = field(default=None, repr=False)
 
@@ -80,7 +74,6 @@ class ModuleInfo:
 
     def attach_tree(self, tree: cst.Module) -> None:
         self.tree = tree
-        self._positions = None
 
     def span_of(self, node: cst.CSTNode) -> Span:
         """Where ``node`` is; positions are computed for the whole file on first use."""
@@ -89,12 +82,34 @@ class ModuleInfo:
         return Span.deferred(self.display_path, lambda: self._coordinates_of(node))
 
     def _coordinates_of(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        if self._positions is None:
-            self._positions = _positions(self.tree) if self.tree is not None else {}
-        rng = self._positions.get(node)
+        rng = self._positions.get(node) or self._compute_position(node)
         if rng is None:
             return (1, 1, 1, 1)
         return (rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+
+    @property
+    def positions_computed(self) -> bool:
+        """Whether any source position has been computed (they are costly: see positions.py)."""
+        return bool(self._positions)
+
+    def _compute_position(self, node: cst.CSTNode) -> CodeRange | None:
+        """Positions for the top-level statement holding ``node`` (or, failing that, all)."""
+        tree = self.tree
+        if tree is None or self._all_positions_known:
+            return None
+        if self._statement_owners is None:
+            self._statement_owners = statement_owners(tree.body)
+            self._statement_lines = statement_first_lines(self.source, tree.body)
+        index = self._statement_owners.get(node)
+        if index is not None and self._statement_lines is not None:
+            statement = tree.body[index]
+            self._positions.update(
+                statement_positions(tree, statement, self._statement_lines[index])
+            )
+        else:
+            self._positions = module_positions(tree)
+            self._all_positions_known = True
+        return self._positions.get(node)
 
     def with_span_override(self, node: cst.CSTNode, fn: Callable[[], _T]) -> _T:
         previous = self._span_override

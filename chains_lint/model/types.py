@@ -8,8 +8,9 @@ but everything a consumer commonly needs is available as plain data.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Union
 
@@ -50,6 +51,8 @@ class _NotLiteral:
 
 NOT_LITERAL = _NotLiteral()
 
+CodeFor = Callable[[cst.CSTNode], str]
+
 
 @dataclass(frozen=True, eq=False)
 class StaticCall:
@@ -79,7 +82,9 @@ class StaticValue:
 
     node: cst.BaseExpression
     span: Span
-    text: str
+    # Generates source code for a node; ``text`` uses it on first access only,
+    # because code generation costs more than everything else the model does.
+    code_for: CodeFor = field(repr=False)
     literal: LiteralValue | _NotLiteral
     elements: tuple[StaticValue, ...] | None = None
     call: StaticCall | None = None
@@ -89,6 +94,11 @@ class StaticValue:
     @property
     def is_literal(self) -> bool:
         return not isinstance(self.literal, _NotLiteral)
+
+    @cached_property
+    def text(self) -> str:
+        """The expression's source code."""
+        return self.code_for(self.node)
 
 
 # ---------------------------------------------------------------------------
@@ -111,7 +121,7 @@ class TypeKind(str, enum.Enum):
 @dataclass(frozen=True, eq=False)
 class TypeExpr:
     kind: TypeKind
-    text: str
+    code_for: CodeFor = field(repr=False)
     span: Span
     node: cst.BaseExpression
     # For NAME and SUBSCRIPT: the qualified name of the (head) name, e.g.
@@ -122,6 +132,11 @@ class TypeExpr:
     args: tuple[TypeExpr, ...] = ()
     inner: TypeExpr | None = None  # STRING: the parsed forward reference
     value: LiteralValue | _NotLiteral = NOT_LITERAL  # VALUE
+
+    @cached_property
+    def text(self) -> str:
+        """The annotation's source code."""
+        return self.code_for(self.node)
 
     def walk(self) -> Iterator[TypeExpr]:
         yield self

@@ -37,9 +37,11 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
 def read_value(module: ModuleInfo, node: cst.BaseExpression, _depth: int = 0) -> StaticValue:
     """Read ``node`` as a :class:`StaticValue` in the namespace of ``module``."""
     span = module.span_of(node)
-    text = module.code_for(node)
-    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
-        return StaticValue(node, span, text, _evaluate_simple(node, text))
+    text = module.code_for
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
+        return StaticValue(node, span, text, _evaluate_simple(node, node.value))
+    if isinstance(node, cst.ConcatenatedString):
+        return StaticValue(node, span, text, _evaluate_simple(node, text(node)))
     if isinstance(node, cst.FormattedString):
         return StaticValue(node, span, text, NOT_LITERAL)
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):

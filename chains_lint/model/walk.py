@@ -12,7 +12,32 @@ from collections.abc import Callable, Iterator
 
 import libcst as cst
 
+# Nodes whose dataclass fields are not in source order: the fields that can hold
+# code, in the order they are written.
+_SOURCE_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {
+    cst.Arg: ("keyword", "value"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+}
+
+# Whitespace, punctuation and operator tokens: no analysis walks to them (an
+# operator is read from its expression's ``operator`` field instead).
+TOKEN_BASES: tuple[type, ...] = (
+    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
+    cst.Comment, cst.Comma, cst.Colon, cst.Semicolon, cst.Dot, cst.AssignEqual,
+    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Asynchronous, cst.ParamSlash, cst.ParamStar,
+    cst.ImportStar, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp,
+    cst.BaseAugOp,
+)
+
 _CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_IS_TOKEN: dict[type, bool] = {}
 
 # Nodes that open a new scope: a ``yield`` or ``await`` inside them belongs to them.
 SCOPE_NODES: tuple[type[cst.CSTNode], ...] = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -21,21 +46,35 @@ SCOPE_NODES: tuple[type[cst.CSTNode], ...] = (cst.FunctionDef, cst.Lambda, cst.C
 def _fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     names = _CHILD_FIELDS.get(node_type)
     if names is None:
-        names = tuple(f.name for f in dataclasses.fields(node_type))
+        names = _SOURCE_ORDER.get(node_type) or tuple(
+            f.name for f in dataclasses.fields(node_type)
+        )
         _CHILD_FIELDS[node_type] = names
     return names
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The direct child nodes of ``node``, in field order (source order in practice)."""
+def is_token(node: cst.CSTNode) -> bool:
+    """Whether ``node`` is whitespace, punctuation or an operator token."""
+    node_type = type(node)
+    found = _IS_TOKEN.get(node_type)
+    if found is None:
+        found = _IS_TOKEN[node_type] = issubclass(node_type, TOKEN_BASES)
+    return found
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The direct child nodes of ``node`` in source order, without tokens."""
+    found: list[cst.CSTNode] = []
     for name in _fields(type(node)):
         value = getattr(node, name)
         if isinstance(value, cst.CSTNode):
-            yield value
+            if not is_token(value):
+                found.append(value)
         elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+            found.extend(
+                item for item in value if isinstance(item, cst.CSTNode) and not is_token(item)
+            )
+    return found
 
 
 def walk(
@@ -51,7 +90,7 @@ def walk(
         yield node
         if prune is not None and node is not root and prune(node):
             continue
-        stack.extend(reversed(list(children(node))))
+        stack.extend(reversed(children(node)))
 
 
 def walk_with_parents(
@@ -65,7 +104,7 @@ def walk_with_parents(
         if prune is not None and node is not root and prune(node):
             continue
         inner = (*ancestors, node)
-        stack.extend((child, inner) for child in reversed(list(children(node))))
+        stack.extend((child, inner) for child in reversed(children(node)))
 
 
 def same_scope(root: cst.CSTNode) -> Iterator[cst.CSTNode]:

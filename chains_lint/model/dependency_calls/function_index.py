@@ -12,51 +12,18 @@ Whitespace and punctuation nodes are left out: no analysis looks at them.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from chains_lint.model.module import ModuleInfo
-from chains_lint.model.walk import children, walk
-
-# Nodes whose dataclass fields are not in source order, with the fields that can
-# hold code in the order they are written (the order libcst's visitors use).
-_SOURCE_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {
-    cst.Arg: ("keyword", "value"),
-    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
-    cst.ExceptHandler: ("type", "name", "body"),
-    cst.ExceptStarHandler: ("type", "name", "body"),
-    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
-    cst.IfExp: ("body", "test", "orelse"),
-    cst.MatchCase: ("pattern", "guard", "body"),
-    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
-}
-
-_TOKEN_BASES: tuple[type, ...] = (
-    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
-    cst.Comment, cst.Comma, cst.Colon, cst.Semicolon, cst.Dot, cst.AssignEqual,
-    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
-    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Asynchronous, cst.ParamSlash, cst.ParamStar,
-    cst.ImportStar, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp,
-    cst.BaseAugOp,
-)
-
-
-class _TokenTypes(dict[type, bool]):
-    """``is_token[type(node)]``: whether nodes of that type are whitespace or punctuation."""
-
-    def __missing__(self, node_type: type) -> bool:
-        self[node_type] = found = issubclass(node_type, _TOKEN_BASES)
-        return found
-
-
-_IS_TOKEN = _TokenTypes()
+from chains_lint.model.walk import TOKEN_BASES, children, walk
 
 # Nodes that never contain a ``def``: the walk for definition order skips them.
 _NO_DEFINITIONS: tuple[type, ...] = (
     cst.BaseExpression, cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.Decorator,
-    cst.Parameters, cst.Annotation, *_TOKEN_BASES,
+    cst.Parameters, cst.Annotation, *TOKEN_BASES,
 )
 
 Assignment = cst.Assign | cst.AnnAssign | cst.AugAssign
@@ -74,20 +41,6 @@ class FunctionIndex:
     functions: list[cst.FunctionDef] = field(default_factory=list)
     calls: list[cst.Call] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
-
-
-def _source_children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
-    names = _SOURCE_ORDER.get(type(node))
-    if names is None:
-        return children(node)
-    found: list[cst.CSTNode] = []
-    for name in names:
-        value = getattr(node, name, None)
-        if isinstance(value, cst.CSTNode):
-            found.append(value)
-        elif isinstance(value, (list, tuple)):
-            found.extend(item for item in value if isinstance(item, cst.CSTNode))
-    return found
 
 
 def _build(root: cst.FunctionDef) -> FunctionIndex:
@@ -109,8 +62,7 @@ def _build(root: cst.FunctionDef) -> FunctionIndex:
             index.assignments.append(node)
         elif isinstance(node, cst.FunctionDef):
             index.functions.append(node)
-        inner = [c for c in _source_children(node) if not _IS_TOKEN[type(c)]]
-        stack.extend((child, node) for child in reversed(inner))
+        stack.extend((child, node) for child in reversed(children(node)))
     return index
 
 

@@ -115,4 +115,4 @@ class _Reader:
 
 def _synthetic(container: StaticValue, literal: LiteralValue) -> StaticValue:
     """A value read from inside a literal dict: it has the dict's node and span."""
-    return StaticValue(container.node, container.span, container.text, literal)
+    return StaticValue(container.node, container.span, container.code_for, literal)
