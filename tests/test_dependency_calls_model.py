@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import libcst as cst
 import pytest
 
 from chains_lint.analysis import analyse
-from chains_lint.model.dependency_calls import DependencyCalls, member_accesses
 from chains_lint.model.dependency_calls.function_index import function_index
 from chains_lint.model.module import ModuleInfo
 from chains_lint.model.types import Chainlet, DependencyCall
@@ -656,10 +654,9 @@ def test_calls_are_in_source_order_across_methods_and_classes(tmp_path: Path) ->
     )
 
 
-def test_member_accesses_travel_with_the_calls(tmp_path: Path) -> None:
-    calls = _chainlet(tmp_path, _ORDER_CHAIN).dependency_calls
-    assert isinstance(calls, DependencyCalls)
-    assert [(a.name, a.method) for a in calls.member_accesses] == [("greeting", "extra")]
+def test_dependency_members_other_than_run_remote_are_found(tmp_path: Path) -> None:
+    members = _chainlet(tmp_path, _ORDER_CHAIN).dependency_members
+    assert [(a.name, a.method) for a in members] == [("greeting", "extra")]
 
 
 def test_building_the_model_computes_no_positions(tmp_path: Path) -> None:
@@ -704,12 +701,3 @@ def test_function_index_lists_nodes_in_source_order(tmp_path: Path) -> None:
     assert in_index == visitor.names
     assert index.nodes[0] is function
     assert function_index(module, function) is index
-
-
-def test_member_accesses_of_a_chainlet_built_by_hand(tmp_path: Path) -> None:
-    main = write_files(tmp_path, _ORDER_CHAIN)
-    model = analyse([main]).targets[0].model
-    chainlet = model.chainlets["chain.Top"]
-    by_hand = dataclasses.replace(chainlet, dependency_calls=tuple(chainlet.dependency_calls))
-    found = member_accesses(model.namespace, by_hand)
-    assert [(a.name, a.method) for a in found] == [("greeting", "extra")]

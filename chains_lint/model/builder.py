@@ -94,6 +94,7 @@ class _ChainletBuilder:
             context_param = self._context_param(init)
         remote_config = self._remote_config(lineage)
         methods = _effective_methods(self.namespace, lineage)
+        uses = find_dependency_calls(self.namespace, methods, dependencies)
         return Chainlet(
             cls=cls,
             module=module,
@@ -104,9 +105,10 @@ class _ChainletBuilder:
             dependencies=dependencies,
             context_param=context_param,
             secret_reads=find_secret_reads(methods, context_param),
-            dependency_calls=find_dependency_calls(self.namespace, methods, dependencies),
+            dependency_calls=uses.calls,
             remote_config=remote_config,
             entrypoint=self._entrypoint(cls),
+            dependency_members=uses.members,
         )
 
     def _dependencies(self, module: ModuleInfo, init: FunctionInfo) -> tuple[DependencyInfo, ...]:

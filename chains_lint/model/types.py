@@ -298,6 +298,17 @@ class DependencyCall:
 
 
 @dataclass(frozen=True, eq=False)
+class DependencyMemberAccess:
+    """``<dependency>.<name>`` for a name other than ``run_remote`` (a deployed stub has none)."""
+
+    dependency: DependencyInfo
+    name: str
+    method: str
+    span: Span  # the attribute name
+    expression_span: Span  # the whole ``self._dep.name``
+
+
+@dataclass(frozen=True, eq=False)
 class EntrypointMark:
     decorator: Decorator
     chain_name: str | None
@@ -393,6 +404,8 @@ class Chainlet:
     dependency_calls: tuple[DependencyCall, ...]
     remote_config: RemoteConfigModel
     entrypoint: EntrypointMark | None
+    # Members other than ``run_remote`` of the dependencies that the methods use.
+    dependency_members: tuple[DependencyMemberAccess, ...] = ()
 
     @property
     def name(self) -> str:

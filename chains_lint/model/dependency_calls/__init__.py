@@ -20,81 +20,60 @@ awaits it, ``helper()`` when a helper returns it and its callers await it),
 and the returning function for ``returned``.
 
 The same analysis finds the other members of dependencies that the methods
-use (``self._dep.tokenizer``); they travel with the calls in
-:class:`DependencyCalls`, so that the analysis runs once per chainlet.
+use (``self._dep.tokenizer``), so that it runs once per chainlet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from chains_lint.model.dependency_calls.analyzer import (
-    DependencyMemberAccess,
-    DependencyUseAnalyzer,
-)
+from chains_lint.model.dependency_calls.analyzer import DependencyUseAnalyzer
 from chains_lint.model.dependency_calls.references import RUN_REMOTE
 from chains_lint.model.namespace import Namespace
-from chains_lint.model.types import Chainlet, DependencyCall, DependencyInfo, MethodInScope
+from chains_lint.model.types import (
+    Chainlet,
+    DependencyCall,
+    DependencyInfo,
+    DependencyMemberAccess,
+    MethodInScope,
+)
 
 __all__ = [
     "RUN_REMOTE",
-    "DependencyCalls",
-    "DependencyMemberAccess",
+    "DependencyUses",
     "chainlet_methods",
     "find_dependency_calls",
-    "member_accesses",
 ]
 
 
-class DependencyCalls(tuple[DependencyCall, ...]):
-    """A chainlet's ``run_remote`` calls to its dependencies (a plain tuple of them),
-    with the other members of its dependencies that its methods use."""
+@dataclass(frozen=True)
+class DependencyUses:
+    """A chainlet's calls to its dependencies, and the other dependency members it uses."""
 
-    member_accesses: tuple[DependencyMemberAccess, ...]
-
-    def __new__(
-        cls,
-        calls: Iterable[DependencyCall] = (),
-        member_accesses: tuple[DependencyMemberAccess, ...] = (),
-    ) -> DependencyCalls:
-        self = super().__new__(cls, calls)
-        self.member_accesses = member_accesses
-        return self
+    calls: tuple[DependencyCall, ...] = ()
+    members: tuple[DependencyMemberAccess, ...] = ()
 
 
 def find_dependency_calls(
     namespace: Namespace,
     methods: Sequence[MethodInScope],
     dependencies: Sequence[DependencyInfo],
-) -> DependencyCalls:
+) -> DependencyUses:
     """Every ``<dependency>.run_remote(...)`` in ``methods``, with how its result is used."""
     del namespace  # callee signatures are looked up by the rules, from the model
     if not dependencies:
-        return DependencyCalls()
+        return DependencyUses()
     # Absurdly nested code can exhaust the stack: report nothing rather than crash.
     try:
         analyzer = DependencyUseAnalyzer(methods, dependencies)
         accesses = analyzer.member_accesses()
     except RecursionError:
-        return DependencyCalls()
+        return DependencyUses()
     try:
-        return DependencyCalls(analyzer.calls(), accesses)
+        return DependencyUses(analyzer.calls(), accesses)
     except RecursionError:
-        return DependencyCalls((), accesses)
-
-
-def member_accesses(
-    namespace: Namespace, chainlet: Chainlet
-) -> tuple[DependencyMemberAccess, ...]:
-    """The members other than ``run_remote`` of ``chainlet``'s dependencies its methods use."""
-    calls = chainlet.dependency_calls
-    if isinstance(calls, DependencyCalls):
-        return calls.member_accesses
-    # A chainlet the model builder did not analyse (built by hand): analyse it now.
-    if not chainlet.dependencies:
-        return ()
-    methods = chainlet_methods(namespace, chainlet)
-    return DependencyUseAnalyzer(methods, chainlet.dependencies).member_accesses()
+        return DependencyUses((), accesses)
 
 
 def chainlet_methods(namespace: Namespace, chainlet: Chainlet) -> list[MethodInScope]:

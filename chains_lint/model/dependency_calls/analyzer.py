@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import libcst as cst
 
-from chains_lint.diagnostics import Span
 from chains_lint.model.dependency_calls.consumption import ConsumptionTracker
 from chains_lint.model.dependency_calls.function_index import definition_order
 from chains_lint.model.dependency_calls.references import (
@@ -21,20 +19,10 @@ from chains_lint.model.types import (
     CallContext,
     DependencyCall,
     DependencyInfo,
+    DependencyMemberAccess,
     MethodInScope,
 )
 from chains_lint.model.values import read_call
-
-
-@dataclass(frozen=True, eq=False)
-class DependencyMemberAccess:
-    """``<dependency>.<name>`` for a name other than ``run_remote``."""
-
-    dependency: DependencyInfo
-    name: str
-    method: str
-    span: Span  # the attribute name
-    expression_span: Span  # the whole ``self._dep.name``
 
 
 class DependencyUseAnalyzer:

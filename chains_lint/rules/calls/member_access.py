@@ -9,13 +9,9 @@ from collections.abc import Iterator
 import libcst as cst
 
 from chains_lint.diagnostics import Diagnostic
-from chains_lint.model.dependency_calls import (
-    RUN_REMOTE,
-    DependencyMemberAccess,
-    member_accesses,
-)
+from chains_lint.model.dependency_calls import RUN_REMOTE
 from chains_lint.model.namespace import Namespace
-from chains_lint.model.types import Chainlet, FunctionInfo
+from chains_lint.model.types import Chainlet, DependencyMemberAccess, FunctionInfo
 from chains_lint.model.walk import walk
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.calls.examples import SAY_HELLO, entrypoint_calling
@@ -94,11 +90,10 @@ into the calling chainlet.
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        namespace = ctx.model.namespace
         for chainlet in ctx.chainlets:
             if not chainlet.dependencies:
                 continue
-            for access in member_accesses(namespace, chainlet):
+            for access in chainlet.dependency_members:
                 found = self._problem(ctx, access)
                 if found is None or self._reported_by_base(ctx, chainlet, access):
                     continue
@@ -128,7 +123,7 @@ into the calling chainlet.
     ) -> bool:
         target = access.dependency.target_qualified
         for base in linted_bases(ctx, chainlet):
-            others = member_accesses(ctx.model.namespace, base)
+            others = base.dependency_members
             if any(
                 o.dependency.target_qualified == target and o.span == access.span for o in others
             ):
