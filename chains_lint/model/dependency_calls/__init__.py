@@ -32,7 +32,6 @@ from chains_lint.model.dependency_calls.analyzer import DependencyUseAnalyzer
 from chains_lint.model.dependency_calls.references import RUN_REMOTE
 from chains_lint.model.namespace import Namespace
 from chains_lint.model.types import (
-    Chainlet,
     DependencyCall,
     DependencyInfo,
     DependencyMemberAccess,
@@ -42,7 +41,6 @@ from chains_lint.model.types import (
 __all__ = [
     "RUN_REMOTE",
     "DependencyUses",
-    "chainlet_methods",
     "find_dependency_calls",
 ]
 
@@ -74,19 +72,3 @@ def find_dependency_calls(
         return DependencyUses(analyzer.calls(), accesses)
     except RecursionError:
         return DependencyUses((), accesses)
-
-
-def chainlet_methods(namespace: Namespace, chainlet: Chainlet) -> list[MethodInScope]:
-    """The methods a chainlet instance has: its own, then the inherited ones."""
-    lineage = [chainlet.cls] + [
-        c for c in (namespace.find_class(q) for q in chainlet.chainlet_bases) if c is not None
-    ]
-    seen: set[str] = set()
-    methods: list[MethodInScope] = []
-    for cls in lineage:
-        module = namespace.module_of(cls)
-        for name, method in cls.methods.items():
-            if name not in seen:
-                seen.add(name)
-                methods.append(MethodInScope(module, method))
-    return methods
