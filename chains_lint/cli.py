@@ -14,8 +14,9 @@ from typing import TextIO
 from chains_lint import __version__
 from chains_lint.config import Config, ConfigError, find_pyproject, load_config, search_start
 from chains_lint.diagnostics import Diagnostic
+from chains_lint.discovery import UsageError, discover
 from chains_lint.graph import mermaid
-from chains_lint.linter import LintResult, UsageError, describe_exception, discover, lint_files
+from chains_lint.linter import LintResult, describe_exception, lint_files
 from chains_lint.output import FORMATTERS
 from chains_lint.rules.base import PROFILES, doc_text
 from chains_lint.rules.registry import ALL_RULES, RULES_BY_CODE, rule_for
