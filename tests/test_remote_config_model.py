@@ -563,6 +563,8 @@ def test_parse_instance_type(text: str, expected: InstanceType | None) -> None:
         # A list display keeps its literal items; the others are unread by index.
         ('[os.environ["K"], "b"]', ["b"], ["assets.secret_keys[0]"]),
         ('["a", 1]', ["a"], []),
+        # A starred part cannot be read: the literal items are kept, the rest is unread.
+        ('["a", *EXTRA]', ["a"], ["assets.secret_keys[*]"]),
     ],
 )
 def test_secret_keys(tmp_path: Path, argument: str, keys: list[str], unread: list[str]) -> None:

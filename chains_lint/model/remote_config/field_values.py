@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+import libcst as cst
+
 from chains_lint.diagnostics import Span
 from chains_lint.model.namespace import Namespace
 from chains_lint.model.remote_config.calls import ConfigCall, Located, is_unreadable, resolve
@@ -107,6 +109,9 @@ class FieldValues:
             if is_unreadable(self.namespace, located):
                 self.add_unread(path, value.span)
             return None
+        if _has_starred_item(value.node):
+            # ``[*MORE, "k"]``: the starred part cannot be read.
+            self.add_unread(f"{path}[*]", value.span)
         items: list[_T] = []
         for index, element in enumerate(value.elements):
             item = read_item(f"{path}[{index}]", resolve(self.namespace, located.module, element))
@@ -133,3 +138,8 @@ class FieldValues:
         entry = (path, span)
         if entry not in self.unread:
             self.unread.append(entry)
+
+
+def _has_starred_item(node: cst.BaseExpression) -> bool:
+    elements = getattr(node, "elements", ())
+    return any(isinstance(element, cst.StarredElement) for element in elements)
