@@ -32,7 +32,10 @@ def lint_text(
 ) -> list[Diagnostic]:
     main = write_files(folder, files)
     config = Config(profile=profile, select=select)
-    return lint_files([main], config).diagnostics
+    result = lint_files([main], config)
+    # The linter reports a crashing rule instead of raising: a test must see it.
+    assert not result.internal_errors, result.internal_errors
+    return result.diagnostics
 
 
 def codes(diagnostics: list[Diagnostic]) -> list[str]:
