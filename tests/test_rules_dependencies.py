@@ -295,6 +295,14 @@ def test_other_init_params(tmp_path: Path, params: str, shown: str) -> None:
     assert f"parameter `{shown}` is neither a dependency nor `context`" in found[0].message
 
 
+def test_former_provide_marker_is_named(tmp_path: Path) -> None:
+    found = only(lint_text(tmp_path, hello_with("dep: SayHello = chains.provide(SayHello)")),
+                 "CH405")
+    assert len(found) == 1
+    assert "defaults to `provide(...)`" in found[0].message
+    assert "gave `depends()`" in found[0].message
+
+
 def test_param_span_is_the_parameter(tmp_path: Path) -> None:
     source = hello_with('dep: SayHello = chains.depends(SayHello), model: str = "x"')
     found = only(lint_text(tmp_path, source), "CH405")
@@ -322,6 +330,14 @@ CTX = "context: chains.DeploymentContext = chains.depends_context()"
 def test_context_problems(tmp_path: Path, params: str, expected: str) -> None:
     found = only(lint_text(tmp_path, hello_with(params)), "CH406")
     assert [expected in d.message for d in found] == [True]
+
+
+def test_former_provide_context_marker_is_named(tmp_path: Path) -> None:
+    params = "context: chains.DeploymentContext = chains.provide_context()"
+    found = only(lint_text(tmp_path, hello_with(params)), "CH406")
+    assert len(found) == 1
+    assert "must default to `depends_context()`" in found[0].message
+    assert "`provide_context()` is the name early truss_chains versions gave" in found[0].message
 
 
 def test_context_before_kwargs_is_only_reported_for_kwargs(tmp_path: Path) -> None:
@@ -576,6 +592,43 @@ second = SayHello()
 """
     found = only(lint_text(tmp_path, source), "CH411")
     assert [d.span.line for d in found] == [line_of(source, "second = SayHello()")]
+
+
+@pytest.mark.parametrize(
+    "rebinding",
+    [
+        "from engine_lib import SayHello",
+        "import engine_lib as SayHello",
+        "SayHello = make_engine",
+        "for SayHello in (make_engine,):\n            pass",
+    ],
+)
+def test_name_rebound_in_the_function_is_not_the_chainlet(tmp_path: Path, rebinding: str) -> None:
+    # A local import (or assignment) of the same name shadows the chainlet in that function.
+    body = f"{rebinding}\n        self._engine = SayHello()"
+    source = HEADER + "from engine_lib import make_engine\n" + SAY_HELLO + entry("", body=body)
+    assert "CH411" not in codes(lint_text(tmp_path, source))
+
+
+def test_rebinding_in_another_function_does_not_hide_the_instantiation(tmp_path: Path) -> None:
+    source = HEADER + SAY_HELLO + entry("", body="self._hello = SayHello()") + """
+
+def helper() -> None:
+    from engine_lib import SayHello
+    SayHello()
+"""
+    found = only(lint_text(tmp_path, source), "CH411")
+    assert [d.span.line for d in found] == [line_of(source, "self._hello = SayHello()")]
+
+
+def test_global_declaration_is_not_a_local_binding(tmp_path: Path) -> None:
+    source = HEADER + SAY_HELLO + """
+
+def make() -> None:
+    global SayHello
+    created = SayHello()
+"""
+    assert codes(lint_text(tmp_path, source)).count("CH411") == 1
 
 
 # -- CH412 duplicate-dependency (truss) ------------------------------------------------------------

@@ -229,6 +229,7 @@ def test_several_unmarked_chainlets(tmp_path: Path) -> None:
     message = found[0].message
     assert "2 chainlets (`SayHello`, `HelloAll`)" in message
     assert "mark `HelloAll` (no other chainlet depends on it)" in message
+    assert "or name it in every push: `truss chains push FILE NAME`" in message
     source = chain(SAY_HELLO, HELLO_ALL)
     span = found[0].span
     assert (span.line, span.column) == (line_of(source, "class SayHello"), 7)

@@ -111,6 +111,41 @@ def test_problem_inside_model_in_another_file(tmp_path: Path) -> None:
     assert culprit.line == 8 and culprit.column == len("    embedding: ") + 1
 
 
+@pytest.mark.parametrize(
+    ("imports", "annotation"),
+    [
+        ("from truss_chains import pydantic_numpy", "pydantic_numpy.NumpyArrayField"),
+        ("from truss_chains.pydantic_numpy import NumpyArrayField", "NumpyArrayField"),
+        ("", "chains.EngineBuilderLLMInput"),
+    ],
+)
+def test_sdk_types_made_to_travel_are_json(tmp_path: Path, imports: str, annotation: str) -> None:
+    definitions = f"{imports}\n\n\nclass Frame(pydantic.BaseModel):\n    pixels: {annotation}\n"
+    source = chain("frame: Frame) -> Frame", definitions=definitions)
+    assert found(tmp_path, source) == []
+
+
+def test_other_sdk_objects_are_still_not_json(tmp_path: Path) -> None:
+    source = chain("context: chains.DeploymentContext) -> str")
+    (diagnostic,) = found(tmp_path, source)
+    assert "is an object of the chain SDK" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    "imports", ["from truss_chains import utils", "from truss_chains.utils import StrEnum"]
+)
+def test_sdk_str_enum_subclass_is_an_enum(tmp_path: Path, imports: str) -> None:
+    base = "utils.StrEnum" if imports.endswith("utils") else "StrEnum"
+    definitions = (
+        f"{imports}\n\n\nclass Status({base}):\n    QUEUED = enum.auto()\n"
+        "    DONE = enum.auto()\n\n\n"
+        "class Job(pydantic.BaseModel):\n    status: Optional[Status] = None\n"
+        "    by_status: dict[Status, int] = {}\n"
+    )
+    source = chain("job: Job) -> Job", definitions=definitions)
+    assert found(tmp_path, source) == []
+
+
 def test_plain_class_and_set_of_plain_class(tmp_path: Path) -> None:
     definitions = "class Point:\n    x: float\n"
     source = chain("point: Point, points: set[Point]) -> float", definitions=definitions)

@@ -223,6 +223,37 @@ def test_base_image_given_the_enum_class_is_wrong_not_unreadable(tmp_path: Path)
 # ---------------------------------------------------------------------------
 
 
+def test_class_body_constants_and_arithmetic_are_read(tmp_path: Path) -> None:
+    # A class attribute bound before `remote_config` is in scope there, as in Python.
+    source = (
+        f"{HEADER}\nCPUS = 2\n\n\nclass Model(chains.ChainletBase):\n"
+        "    _cpus = 4\n"
+        "    remote_config = chains.RemoteConfig(compute=chains.Compute(\n"
+        "        cpu_count=_cpus, predict_concurrency=_cpus * 3 + CPUS - 1, memory=\"1Gi\"))\n"
+        f"{RUN_REMOTE}"
+    )
+    assert found(tmp_path, source, "CH704") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "value"),
+    [
+        ("    _cpus = 4\n    _cpus = 8\n", "_cpus"),  # bound twice: not a constant
+        ("    def _cpus(self) -> int:\n        return 4\n", "_cpus"),
+        ("", "_cpus"),  # a later binding is not visible
+        ("    _cpus = 4\n", "_cpus / 0"),
+    ],
+)
+def test_class_body_names_that_cannot_be_read(tmp_path: Path, body: str, value: str) -> None:
+    source = (
+        f"{HEADER}\n\nclass Model(chains.ChainletBase):\n{body}"
+        f"    remote_config = chains.RemoteConfig(compute=chains.Compute(cpu_count={value}))\n"
+        "    _cpus = 2\n"
+        f"{RUN_REMOTE}"
+    )
+    assert len(found(tmp_path, source, "CH704")) == 1
+
+
 def test_each_unread_value_gets_one_warning(tmp_path: Path) -> None:
     source = chain(
         'chains.RemoteConfig(compute=chains.Compute(gpu=os.environ["GPU"], memory=MEM), '

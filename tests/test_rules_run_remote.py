@@ -54,6 +54,13 @@ def test_missing_run_remote_is_reported_at_class_name(tmp_path: Path) -> None:
     assert "`Hello` has no `run_remote`" in diagnostics[0].message
 
 
+def test_former_endpoint_name_run_is_pointed_out(tmp_path: Path) -> None:
+    source = chainlet("async def run(self, name: str) -> str:\n    return name")
+    (diagnostic,) = found(tmp_path, source, "CH101")
+    assert "`Hello` has a `run` method but no `run_remote`" in diagnostic.message
+    assert "rename it to `run_remote`" in diagnostic.message
+
+
 def test_run_remote_inherited_from_chainlet_base_in_same_file_counts(tmp_path: Path) -> None:
     source = (
         HEADER

@@ -227,9 +227,11 @@ def read_class(
         node=node,
     )
     fields: list[ClassField] = []
+    scope = _ClassScope()
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
     for statement in _top_level_statements(body):
         if isinstance(statement, cst.FunctionDef):
+            scope.rebind(statement.name.value)
             info.methods[statement.name.value] = read_function(module, statement)
             _collect_nested_classes(module, statement.body, f"{dotted}.{statement.name.value}.")
         elif isinstance(statement, cst.ClassDef):
@@ -237,7 +239,10 @@ def read_class(
                 read_class(module, statement, prefix=f"{dotted}.", top_level=False)
             )
         elif isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
-            default = read_value(module, statement.value) if statement.value else None
+            default = (
+                read_value(module, statement.value, scope=scope.values) if statement.value else None
+            )
+            scope.bind(statement.target.value, statement.value)
             fields.append(
                 ClassField(
                     statement.target.value,
@@ -249,11 +254,31 @@ def read_class(
             if statement.value is not None:
                 info.attributes[statement.target.value] = default  # type: ignore[assignment]
         elif isinstance(statement, cst.Assign):
+            value = read_value(module, statement.value, scope=scope.values)
             for target in statement.targets:
                 if isinstance(target.target, cst.Name):
-                    info.attributes[target.target.value] = read_value(module, statement.value)
+                    info.attributes[target.target.value] = value
+                    scope.bind(target.target.value, statement.value)
     info.fields = tuple(fields)
     return info
+
+
+class _ClassScope:
+    """Names of a class body bound once so far, to the expression they are bound to."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, cst.BaseExpression] = {}
+        self._seen: set[str] = set()
+
+    def bind(self, name: str, value: cst.BaseExpression | None) -> None:
+        if name in self._seen or value is None:
+            self.values.pop(name, None)
+        else:
+            self.values[name] = value
+        self._seen.add(name)
+
+    def rebind(self, name: str) -> None:
+        self.bind(name, None)
 
 
 def _collect_nested_classes(module: ModuleInfo, node: cst.CSTNode, prefix: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import operator
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -19,6 +21,15 @@ if TYPE_CHECKING:
     from chains_lint.model.module import ModuleInfo
 
 _MAX_CONSTANT_DEPTH = 8
+# Arithmetic folded on int and float constants (``_cpu_count * 3``).
+_ARITHMETIC: dict[type[cst.BaseBinaryOp], Callable[[float, float], float]] = {
+    cst.Add: operator.add,
+    cst.Subtract: operator.sub,
+    cst.Multiply: operator.mul,
+    cst.FloorDivide: operator.floordiv,
+}
+_MAX_FOLDED = 10**15
+Scope = Mapping[str, cst.BaseExpression]
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -34,8 +45,14 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
-def read_value(module: ModuleInfo, node: cst.BaseExpression, _depth: int = 0) -> StaticValue:
-    """Read ``node`` as a :class:`StaticValue` in the namespace of ``module``."""
+def read_value(
+    module: ModuleInfo, node: cst.BaseExpression, _depth: int = 0, scope: Scope | None = None
+) -> StaticValue:
+    """Read ``node`` as a :class:`StaticValue` in the namespace of ``module``.
+
+    ``scope``: names bound to one value in an enclosing class body (read before the
+    module's constants, as Python does in a class body).
+    """
     span = module.span_of(node)
     text = module.code_for
     if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
@@ -45,13 +62,17 @@ def read_value(module: ModuleInfo, node: cst.BaseExpression, _depth: int = 0) ->
     if isinstance(node, cst.FormattedString):
         return StaticValue(node, span, text, NOT_LITERAL)
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        inner = read_value(module, node.expression, _depth)
+        inner = read_value(module, node.expression, _depth, scope)
         if isinstance(inner.literal, (int, float)) and not isinstance(inner.literal, bool):
             return StaticValue(node, span, text, -inner.literal)
         return StaticValue(node, span, text, NOT_LITERAL)
+    if isinstance(node, cst.BinaryOperation):
+        left = read_value(module, node.left, _depth, scope)
+        right = read_value(module, node.right, _depth, scope)
+        return StaticValue(node, span, text, _fold(node.operator, left.literal, right.literal))
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         elements = tuple(
-            read_value(module, el.value, _depth)
+            read_value(module, el.value, _depth, scope)
             for el in node.elements
             if isinstance(el, cst.Element)
         )
@@ -62,17 +83,21 @@ def read_value(module: ModuleInfo, node: cst.BaseExpression, _depth: int = 0) ->
             literal = items if isinstance(node, cst.List) else tuple(items)
         return StaticValue(node, span, text, literal, elements=elements)
     if isinstance(node, cst.Dict):
-        return StaticValue(node, span, text, _read_dict(module, node, _depth))
+        return StaticValue(node, span, text, _read_dict(module, node, _depth, scope))
     if isinstance(node, cst.Call):
-        return StaticValue(node, span, text, NOT_LITERAL, call=read_call(module, node, _depth))
+        call = read_call(module, node, _depth, scope)
+        return StaticValue(node, span, text, NOT_LITERAL, call=call)
     name = dotted_name(node)
     if name is not None:
         if name in ("None", "True", "False"):
             return StaticValue(node, span, text, {"None": None, "True": True, "False": False}[name])
         qualified = module.qualify(name)
-        constant = module.constants.get(name)
+        constant = scope.get(name) if scope is not None else None
+        if constant is None:
+            constant = module.constants.get(name)
+            scope = None  # a module constant is read at module level
         if constant is not None and _depth < _MAX_CONSTANT_DEPTH:
-            folded = read_value(module, constant, _depth + 1)
+            folded = read_value(module, constant, _depth + 1, scope)
             return StaticValue(
                 node, span, text, folded.literal, folded.elements, folded.call, qualified
             )
@@ -80,7 +105,9 @@ def read_value(module: ModuleInfo, node: cst.BaseExpression, _depth: int = 0) ->
     return StaticValue(node, span, text, NOT_LITERAL)
 
 
-def read_call(module: ModuleInfo, node: cst.Call, _depth: int = 0) -> StaticCall:
+def read_call(
+    module: ModuleInfo, node: cst.Call, _depth: int = 0, scope: Scope | None = None
+) -> StaticCall:
     callee_name = dotted_name(node.func)
     callee = module.qualify(callee_name) if callee_name else None
     args: list[StaticValue] = []
@@ -90,7 +117,7 @@ def read_call(module: ModuleInfo, node: cst.Call, _depth: int = 0) -> StaticCall
         if arg.star:
             star = True
             continue
-        value = read_value(module, arg.value, _depth)
+        value = read_value(module, arg.value, _depth, scope)
         if arg.keyword is not None:
             kwargs.append((arg.keyword.value, value))
         else:
@@ -98,17 +125,34 @@ def read_call(module: ModuleInfo, node: cst.Call, _depth: int = 0) -> StaticCall
     return StaticCall(callee, tuple(args), tuple(kwargs), star)
 
 
-def _read_dict(module: ModuleInfo, node: cst.Dict, depth: int) -> LiteralValue | _NotLiteral:
+def _read_dict(
+    module: ModuleInfo, node: cst.Dict, depth: int, scope: Scope | None
+) -> LiteralValue | _NotLiteral:
     result: dict[str, LiteralValue] = {}
     for element in node.elements:
         if not isinstance(element, cst.DictElement):
             return NOT_LITERAL
-        key = read_value(module, element.key, depth)
-        value = read_value(module, element.value, depth)
+        key = read_value(module, element.key, depth, scope)
+        value = read_value(module, element.value, depth, scope)
         if not isinstance(key.literal, str) or not value.is_literal:
             return NOT_LITERAL
         result[key.literal] = value.literal  # type: ignore[assignment]
     return result
+
+
+def _fold(
+    op: cst.BaseBinaryOp, left: LiteralValue | _NotLiteral, right: LiteralValue | _NotLiteral
+) -> LiteralValue | _NotLiteral:
+    """``left <op> right`` for int and float literals and + - * //, else not a literal."""
+    function = _ARITHMETIC.get(type(op))
+    numbers = [v for v in (left, right) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if function is None or len(numbers) != 2:
+        return NOT_LITERAL
+    try:
+        value = function(numbers[0], numbers[1])
+    except (ArithmeticError, ValueError):
+        return NOT_LITERAL
+    return value if abs(value) <= _MAX_FOLDED else NOT_LITERAL
 
 
 def _evaluate_simple(node: cst.BaseExpression, text: str) -> LiteralValue | _NotLiteral:

@@ -57,7 +57,7 @@ if __name__ == "__main__":
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for site in call_sites(ctx.module):
             chainlet = _chainlet_called(ctx, site.name)
-            if chainlet is None or _in_run_local(ctx, site):
+            if chainlet is None or _in_run_local(ctx, site) or _bound_locally(site):
                 continue
             yield self.diagnostic(
                 ctx.module.span_of(site.call),
@@ -72,6 +72,100 @@ if __name__ == "__main__":
 def _chainlet_called(ctx: RuleContext, callee: str) -> Chainlet | None:
     qualified = ctx.model.namespace.canonical(ctx.module.qualify(callee))
     return ctx.model.chainlet_for(qualified)
+
+
+def _bound_locally(site: CallSite) -> bool:
+    """True when the callee's name is rebound in a function around the call.
+
+    ``from whisper_trt import WhisperModel`` inside a method makes ``WhisperModel()``
+    there a call of the imported class, not of the chainlet of the same name.
+    """
+    head = site.name.partition(".")[0]
+    return any(
+        isinstance(node, cst.FunctionDef) and head in _local_names(node)
+        for node in site.enclosing_nodes()
+    )
+
+
+def _local_names(function: cst.FunctionDef) -> set[str]:
+    """The names a function binds in its own scope (a ``global`` name is not one)."""
+    collector = _LocalNames()
+    function.params.visit(collector)
+    for statement in function.body.children:
+        statement.visit(collector)
+    return collector.bound - collector.declared_global
+
+
+class _LocalNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.bound: set[str] = set()
+        self.declared_global: set[str] = set()
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        self.bound.add(node.name.value)
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.bound.add(node.name.value)
+        return False  # its own scope
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.bound.add(node.name.value)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        for alias in node.names:
+            self.bound.add(_alias_name(alias, alias.name).partition(".")[0])
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                self.bound.add(_alias_name(alias, alias.name))
+        return False
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.bound.update(_target_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.bound.update(_target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.bound.update(_target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.bound.update(_target_names(node.target))
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self.bound.update(_target_names(node.name))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.bound.update(_target_names(node.target))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.declared_global.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.declared_global.update(item.name.value for item in node.names)
+
+
+def _alias_name(alias: cst.ImportAlias, name: cst.Attribute | cst.Name) -> str:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return dotted_name(name) or ""
+
+
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {n for el in target.elements for n in _target_names(el.value)}
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
 
 
 def _in_run_local(ctx: RuleContext, site: CallSite) -> bool:

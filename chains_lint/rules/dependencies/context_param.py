@@ -10,7 +10,7 @@ from chains_lint.model.non_chainlets import NON_CHAINLET_MODULES
 from chains_lint.model.types import Param, TypeExpr, TypeKind
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.dependencies.examples import SAY_HELLO
-from chains_lint.rules.dependencies.markers import CONTEXT_NAME, marker
+from chains_lint.rules.dependencies.markers import CONTEXT_NAME, former_marker_hint, marker
 from chains_lint.rules.dependencies.own_inits import init_params, own_init_chainlets
 
 _DEPLOYMENT_CONTEXT = "DeploymentContext"
@@ -109,7 +109,7 @@ def _context_problems(ctx: RuleContext, params: list[Param]) -> Iterator[tuple[S
         elif kind is None:
             yield param.span, (
                 f"`context` must default to `depends_context()` to receive the deployment "
-                f"context: {_CONTEXT_EXAMPLE}"
+                f"context{former_marker_hint(namespace, param)}: {_CONTEXT_EXAMPLE}"
             )
 
 

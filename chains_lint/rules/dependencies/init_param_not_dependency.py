@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model.types import Chainlet, Param
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.dependencies.markers import CONTEXT_NAME, contains_marker_call, marker
+from chains_lint.rules.dependencies.markers import (
+    CONTEXT_NAME,
+    contains_marker_call,
+    former_marker,
+    former_marker_hint,
+    marker,
+)
 from chains_lint.rules.dependencies.own_inits import init_params, own_init_chainlets
 
 
@@ -60,7 +66,15 @@ class Generate(chains.ChainletBase):
                     continue
                 if param.default is not None and contains_marker_call(ctx, param.default.node):
                     continue  # reported by CH404 at the nested call
-                yield self.diagnostic(param.span, _not_dependency_message(chainlet, param))
+                hint = former_marker_hint(namespace, param)
+                message = _not_dependency_message(chainlet, param)
+                if hint:
+                    message = (
+                        f"`{chainlet.name}.__init__` parameter `{param.name}` defaults to "
+                        f"`{former_marker(namespace, param)}(...)`{hint}: write "
+                        "`chains.depends(...)` to make it a dependency"
+                    )
+                yield self.diagnostic(param.span, message)
 
 
 def _not_dependency_message(chainlet: Chainlet, param: Param) -> str:

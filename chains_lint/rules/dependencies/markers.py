@@ -25,6 +25,31 @@ def marker(namespace: Namespace, param: Param) -> str | None:
     return symbol if symbol in MARKERS else None
 
 
+# The names early truss_chains versions gave the markers, by current name.
+FORMER_MARKERS = {"provide": sdk.DEPENDS, "provide_context": sdk.DEPENDS_CONTEXT}
+
+
+def former_marker(namespace: Namespace, param: Param) -> str | None:
+    """``provide`` / ``provide_context`` (the markers' former names) when ``param``
+    defaults to that call."""
+    call = param.default.call if param.default is not None else None
+    if call is None:
+        return None
+    symbol = namespace.sdk_symbol(call.callee)
+    return symbol if symbol in FORMER_MARKERS else None
+
+
+def former_marker_hint(namespace: Namespace, param: Param) -> str:
+    """A sentence on the former marker name ``param`` uses, or ''."""
+    former = former_marker(namespace, param)
+    if former is None:
+        return ""
+    return (
+        f" (`{former}()` is the name early truss_chains versions gave "
+        f"`{FORMER_MARKERS[former]}()`; it no longer exists)"
+    )
+
+
 def marker_called(ctx: RuleContext, callee: str) -> str | None:
     """``depends`` / ``depends_context`` when ``callee`` (as written in the linted module)
     names that marker."""

@@ -21,7 +21,8 @@ class MissingEntrypointRule(Rule):
     )
     why = (
         "With more than one chainlet in the file and no `@mark_entrypoint`, the deploy "
-        "cannot tell which chainlet the chain starts from. (A file with a single chainlet "
+        "cannot tell which chainlet the chain starts from, unless every push names it on "
+        "the command line (`truss chains push FILE NAME`). (A file with a single chainlet "
         "uses it as the entrypoint; a module whose chainlets are imported by a chain file "
         "elsewhere is a library and needs no entrypoint.)"
     )
@@ -51,7 +52,8 @@ class MissingEntrypointRule(Rule):
         yield self.diagnostic(
             own[0].cls.span,
             f"this file has {len(own)} chainlets ({names}) and none is marked as entrypoint; "
-            f"{advice} with `@mark_entrypoint`",
+            f"{advice} with `@mark_entrypoint` (or name it in every push: "
+            "`truss chains push FILE NAME`)",
         )
 
 

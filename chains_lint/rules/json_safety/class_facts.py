@@ -12,7 +12,7 @@ from chains_lint.model.namespace import Namespace
 from chains_lint.model.types import ClassInfo, StaticValue
 from chains_lint.model.values import dotted_name
 from chains_lint.rules.json_safety.context import MAX_DEPTH
-from chains_lint.rules.json_safety.names import names_in, normalize
+from chains_lint.rules.json_safety.names import SDK_STR_ENUMS, names_in, normalize
 
 _MODEL_BASES = frozenset({"pydantic.BaseModel", "pydantic.RootModel"})
 _V1_MODEL_BASES = frozenset({"pydantic.v1.BaseModel"})
@@ -132,7 +132,12 @@ class ClassFactsReader:
                 continue
             if name.startswith("builtins.") or name in _NEUTRAL_BASES:
                 continue
-            if self.namespace.sdk_symbol(head) is not None:
+            symbol = self.namespace.sdk_symbol(head)
+            if symbol in SDK_STR_ENUMS:
+                kinds.add(ClassKind.ENUM)
+                str_int = True
+                continue
+            if symbol is not None:
                 continue  # e.g. ChainletBase: a chainlet is a plain class as far as data goes
             parent = self.namespace.find_class(head)
             if parent is None or parent is cls:

@@ -38,6 +38,7 @@ from chains_lint.rules.json_safety.names import (
     SAFE_PYDANTIC,
     SAFE_STDLIB,
     SCALARS,
+    SDK_DATA_TYPES,
     SEQUENCE_HEADS,
     STREAM_HEADS,
     TUPLE_HEADS,
@@ -253,7 +254,10 @@ class JsonSafety:
     # -- helpers ----------------------------------------------------------------
 
     def _sdk_type(self, expr: TypeExpr, canonical: str, ctx: CheckContext) -> list[Finding]:
-        websocket = self.namespace.sdk_symbol(canonical) == WEBSOCKET_PROTOCOL
+        symbol = self.namespace.sdk_symbol(canonical)
+        if symbol in SDK_DATA_TYPES:
+            return []
+        websocket = symbol == WEBSOCKET_PROTOCOL
         if websocket and ctx.websocket:
             return []
         return [sdk_object(expr, websocket=websocket)]

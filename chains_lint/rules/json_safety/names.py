@@ -143,6 +143,11 @@ PYDANTIC_CONSTRAINED = names_in(
 )
 # The SDK's websocket marker (an SDK symbol name, not a qualified name).
 WEBSOCKET_PROTOCOL = "WebSocketProtocol"
+# SDK types made to travel (SDK symbol names): ``pydantic_numpy.NumpyArrayField`` has a
+# pydantic schema for numpy arrays, ``EngineBuilderLLMInput`` is a pydantic model.
+SDK_DATA_TYPES = frozenset({"NumpyArrayField", "EngineBuilderLLMInput"})
+# SDK enum bases (SDK symbol names): ``truss_chains.utils.StrEnum`` is ``(str, enum.Enum)``.
+SDK_STR_ENUMS = frozenset({"StrEnum"})
 
 
 def top_module(name: str) -> str:

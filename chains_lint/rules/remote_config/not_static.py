@@ -54,6 +54,7 @@ class ConfigValueNotStatic(Rule):
                 "see them; pass each setting as a keyword argument"
             )
         return (
-            f"`{path}` in `remote_config` is not a literal, so the build cannot see its value "
-            "and uses the default; write it as a literal or a module-level constant"
+            f"`{path}` in `remote_config` is not a literal (nor a constant bound to one), so "
+            "the build cannot see its value and uses the default; write it as a literal or a "
+            "module-level constant bound to a literal"
         )

@@ -118,6 +118,11 @@ def _missing_message(chainlet: Chainlet, used_as_base: bool) -> str:
             "needs one too, since truss validates every `ChainletBase` subclass: declare it "
             "here, e.g. as an `@abc.abstractmethod` that subclasses override"
         )
+    if "run" in chainlet.cls.methods:
+        return (
+            f"chainlet `{chainlet.name}` has a `run` method but no `run_remote`: early "
+            "versions of truss_chains called the endpoint `run`; rename it to `run_remote`"
+        )
     return (
         f"chainlet `{chainlet.name}` has no `run_remote` method; add its endpoint, e.g. "
         "`async def run_remote(self, text: str) -> str`"
