@@ -37,7 +37,11 @@ TOKEN_BASES: tuple[type, ...] = (
 )
 
 _CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
-_IS_TOKEN: dict[type, bool] = {}
+
+# What a value of a given type is, cached per type: ``isinstance`` against
+# libcst's abstract node classes is slow, and the walk asks millions of times.
+_NOT_A_NODE, _NODE, _TOKEN = 0, 1, 2
+_KIND_OF_TYPE: dict[type, int] = {}
 
 # Nodes that open a new scope: a ``yield`` or ``await`` inside them belongs to them.
 SCOPE_NODES: tuple[type[cst.CSTNode], ...] = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -53,13 +57,22 @@ def _fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return names
 
 
+def _kind(value_type: type) -> int:
+    kind = _KIND_OF_TYPE.get(value_type)
+    if kind is None:
+        if not issubclass(value_type, cst.CSTNode):
+            kind = _NOT_A_NODE
+        elif issubclass(value_type, TOKEN_BASES):
+            kind = _TOKEN
+        else:
+            kind = _NODE
+        _KIND_OF_TYPE[value_type] = kind
+    return kind
+
+
 def is_token(node: cst.CSTNode) -> bool:
     """Whether ``node`` is whitespace, punctuation or an operator token."""
-    node_type = type(node)
-    found = _IS_TOKEN.get(node_type)
-    if found is None:
-        found = _IS_TOKEN[node_type] = issubclass(node_type, TOKEN_BASES)
-    return found
+    return _kind(type(node)) == _TOKEN
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -67,13 +80,11 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
     for name in _fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if not is_token(value):
-                found.append(value)
-        elif isinstance(value, (list, tuple)):
-            found.extend(
-                item for item in value if isinstance(item, cst.CSTNode) and not is_token(item)
-            )
+        value_type = type(value)
+        if value_type is list or value_type is tuple:
+            found.extend(item for item in value if _kind(type(item)) == _NODE)
+        elif _kind(value_type) == _NODE:
+            found.append(value)
     return found
 
 
