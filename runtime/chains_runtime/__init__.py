@@ -1,4 +1,69 @@
 """chains_runtime: the SDK that chain files import, and the code chainlets run.
 
-Only the package exists so far; the SDK is built in a later issue.
+A chain file written for ``truss_chains`` runs unchanged: ``import truss_chains``
+loads this package when truss is not installed (see ``chains_runtime.import_alias``
+and the pytest plugin ``chains_runtime.pytest_plugin``).
 """
+
+from chains_runtime.chainlet import ChainletBase
+from chains_runtime.context import (
+    DeployedServiceDescriptor,
+    DeploymentContext,
+    Environment,
+    Secrets,
+)
+from chains_runtime.definitions import (
+    Assets,
+    BasetenImage,
+    ChainletOptions,
+    Compute,
+    CustomImage,
+    DockerImage,
+    RemoteConfig,
+    RPCOptions,
+)
+from chains_runtime.errors import (
+    ChainletInstantiationError,
+    ChainsError,
+    ChainsUsageError,
+    DependencyCycleError,
+    MissingSecretError,
+    MissingServiceError,
+    SecretError,
+    UndeclaredSecretError,
+    UnresolvedDependencyError,
+)
+from chains_runtime.local import run_local
+from chains_runtime.markers import depends, depends_context, mark_entrypoint
+from chains_runtime.paths import AbsPath, make_abs_path_here
+
+__all__ = [
+    "AbsPath",
+    "Assets",
+    "BasetenImage",
+    "ChainletBase",
+    "ChainletInstantiationError",
+    "ChainletOptions",
+    "ChainsError",
+    "ChainsUsageError",
+    "Compute",
+    "CustomImage",
+    "DependencyCycleError",
+    "DeployedServiceDescriptor",
+    "DeploymentContext",
+    "DockerImage",
+    "Environment",
+    "MissingSecretError",
+    "MissingServiceError",
+    "RPCOptions",
+    "RemoteConfig",
+    "SecretError",
+    "Secrets",
+    "UndeclaredSecretError",
+    "UnresolvedDependencyError",
+    "depends",
+    "depends_context",
+    "make_abs_path_here",
+    "mark_entrypoint",
+    "run_local",
+]
