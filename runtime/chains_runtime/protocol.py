@@ -1,0 +1,193 @@
+"""The wire protocol between chainlets, shared by the dependency client and the server harness.
+
+One call is ``POST /run_remote`` with a JSON object of ``run_remote`` arguments by name. Only the
+arguments the caller passed are sent: an omitted argument takes the callee's own default, it is
+never sent as ``null``.
+
+- Success: HTTP 200 and the JSON result.
+- Failure: a non-2xx status and an error envelope,
+  ``{"error": {"type", "message", "chainlet", "traceback", "status"}}``.
+- Streaming: HTTP 200 and newline-delimited JSON frames (``application/x-ndjson``):
+  ``{"data": item}`` for each item, then exactly one ``{"end": true}``. A failure midway sends
+  ``{"error": {...}}`` (the envelope's inner object) and ends the body. A body that stops without
+  an end frame is a failed stream, never a complete one.
+
+Headers: ``x-request-id`` carries the request id along the chain; ``x-chains-service-token``
+carries the internal service token that chainlets use to call each other.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final, Literal
+
+import pydantic
+import pydantic_core
+
+from chains_runtime.errors import ChainsError
+
+RUN_REMOTE_PATH: Final = "/run_remote"
+REQUEST_ID_HEADER: Final = "x-request-id"
+SERVICE_TOKEN_HEADER: Final = "x-chains-service-token"
+RETRY_AFTER_HEADER: Final = "retry-after"
+JSON_CONTENT_TYPE: Final = "application/json"
+STREAM_CONTENT_TYPE: Final = "application/x-ndjson"
+
+RETRYABLE_STATUS_CODES: Final = frozenset({502, 503, 504})
+"""Statuses a caller may retry: the request did not reach, or was refused by, the chainlet."""
+
+END_FRAME: Final = b'{"end":true}\n'
+
+
+class ErrorDetail(pydantic.BaseModel):
+    """What went wrong in a remote chainlet: the inner object of the error envelope."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
+
+    type: str
+    message: str
+    chainlet: str
+    traceback: str | None = None
+    status: int
+
+
+class ErrorEnvelope(pydantic.BaseModel):
+    """The body of every failed (non-2xx) response."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
+
+    error: ErrorDetail
+
+
+class DataFrame(pydantic.BaseModel):
+    """One streamed item."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
+
+    data: Any
+
+
+class EndFrame(pydantic.BaseModel):
+    """The last frame of a stream that completed."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
+
+    end: Literal[True] = True
+
+
+class ErrorFrame(pydantic.BaseModel):
+    """The last frame of a stream that failed midway."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
+
+    error: ErrorDetail
+
+
+Frame = DataFrame | EndFrame | ErrorFrame
+
+
+class ProtocolError(ChainsError):
+    """A peer sent something the protocol does not allow (a bad frame, a cut stream)."""
+
+
+class IncompleteStreamError(ProtocolError):
+    """A stream ended without an end frame: it failed, even if the HTTP status was 200."""
+
+
+class RemoteChainletError(ChainsError):
+    """A dependency chainlet failed; raised in the caller with the remote details."""
+
+    def __init__(
+        self,
+        *,
+        chainlet: str,
+        type: str,
+        message: str,
+        status: int,
+        traceback: str | None = None,
+    ) -> None:
+        super().__init__(chainlet, type, message, status)
+        self.chainlet = chainlet
+        self.type = type
+        self.message = message
+        self.status = status
+        self.traceback = traceback
+
+    @classmethod
+    def from_detail(cls, detail: ErrorDetail) -> RemoteChainletError:
+        return cls(
+            chainlet=detail.chainlet,
+            type=detail.type,
+            message=detail.message,
+            status=detail.status,
+            traceback=detail.traceback,
+        )
+
+    def to_detail(self) -> ErrorDetail:
+        return ErrorDetail(
+            type=self.type,
+            message=self.message,
+            chainlet=self.chainlet,
+            traceback=self.traceback,
+            status=self.status,
+        )
+
+    def __str__(self) -> str:
+        text = f"chainlet {self.chainlet!r} failed with {self.type} (HTTP {self.status}): "
+        text += self.message
+        if self.traceback:
+            text += "\n\nRemote traceback:\n" + self.traceback.rstrip()
+        return text
+
+
+def encode_json(value: Any) -> bytes:
+    """Encode arguments or a result once, as compact JSON (pydantic models included)."""
+    return pydantic_core.to_json(value)
+
+
+def encode_error_envelope(detail: ErrorDetail) -> bytes:
+    return ErrorEnvelope(error=detail).model_dump_json().encode()
+
+
+def encode_data_frame(item: Any) -> bytes:
+    return pydantic_core.to_json({"data": item}) + b"\n"
+
+
+def encode_error_frame(detail: ErrorDetail) -> bytes:
+    return ErrorFrame(error=detail).model_dump_json().encode() + b"\n"
+
+
+def parse_error_envelope(body: bytes) -> ErrorDetail | None:
+    """The error detail of a failed response, or None if the body is not an envelope."""
+    try:
+        return ErrorEnvelope.model_validate_json(body).error
+    except pydantic.ValidationError:
+        return None
+
+
+def parse_frame(line: str | bytes) -> Frame:
+    """Decode one stream line; raise ProtocolError if it is not a frame."""
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        raise ProtocolError(f"stream frame is not JSON: {_excerpt(line)}") from exc
+    if isinstance(obj, dict) and len(obj) == 1:
+        if "data" in obj:
+            return DataFrame.model_construct(data=obj["data"])
+        if obj.get("end") is True:
+            return EndFrame()
+        if "error" in obj:
+            try:
+                return ErrorFrame.model_validate(obj)
+            except pydantic.ValidationError as exc:
+                raise ProtocolError(f"malformed error frame: {_excerpt(line)}") from exc
+    raise ProtocolError(
+        'expected a stream frame {"data": ...}, {"end": true} or {"error": {...}}, '
+        f"got {_excerpt(line)}"
+    )
+
+
+def _excerpt(text: str | bytes, limit: int = 200) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return repr(text if len(text) <= limit else text[:limit] + "...")
