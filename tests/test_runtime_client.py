@@ -84,6 +84,12 @@ async def _run_remote(request: Request) -> Response:
         return _envelope(422, type_="ValidationError", message="field 'x' is required")
     if scenario == "e500":
         return _envelope(500)
+    if scenario == "e502chained":  # a chainlet passing on its dependency's error
+        return _envelope(502)
+    if scenario == "e502proxy":  # a gateway in front of a chainlet that is starting
+        if attempt == 1:
+            return PlainTextResponse("Bad Gateway", status_code=502)
+        return JSONResponse({"attempt": attempt})
     if scenario == "flaky503":
         if attempt == 1:
             return PlainTextResponse("busy", status_code=503, headers={"retry-after": "0"})
@@ -214,6 +220,30 @@ def test_500_envelope_becomes_remote_chainlet_error(base_url: str) -> None:
     assert text.startswith("chainlet 'Callee' failed with ValueError (HTTP 500): boom")
     assert "Remote traceback:" in text
     assert ATTEMPTS[("e500", rid)] == 1
+
+
+def test_502_with_an_envelope_is_not_retried(base_url: str) -> None:
+    rid = _rid()
+
+    async def go() -> Any:
+        async with _client(base_url, "e502chained", retries=3) as client:
+            return await client.call({}, request_id=rid)
+
+    with pytest.raises(RemoteChainletError) as info:
+        _run(go)
+    assert info.value.status == 502
+    assert ATTEMPTS[("e502chained", rid)] == 1
+
+
+def test_502_from_a_proxy_is_retried(base_url: str) -> None:
+    rid = _rid()
+
+    async def go() -> Any:
+        async with _client(base_url, "e502proxy", retries=1) as client:
+            return await client.call({}, request_id=rid)
+
+    assert _run(go) == {"attempt": 2}
+    assert ATTEMPTS[("e502proxy", rid)] == 2
 
 
 def test_500_without_envelope_is_still_a_remote_error(base_url: str) -> None:

@@ -231,6 +231,11 @@ class DependencyClient:
             status = response.status_code
             if last or status not in RETRYABLE_STATUS_CODES:
                 return response
+            if status == 502 and await _passes_on_a_chainlet_error(response):
+                # A chainlet answered 502 for its own dependency's error (possibly a
+                # user error further down the chain): running it again would re-run
+                # that work. Only a 502 from a proxy, without an envelope, is retried.
+                return response
             retry_after = response.headers.get(RETRY_AFTER_HEADER) if status == 503 else None
             await response.aclose()
             await asyncio.sleep(self._backoff.delay(attempt, retry_after))
@@ -254,3 +259,7 @@ class DependencyClient:
             message=excerpt or "(no error envelope in the response)",
             status=status,
         )
+
+
+async def _passes_on_a_chainlet_error(response: httpx.Response) -> bool:
+    return parse_error_envelope(await response.aread()) is not None

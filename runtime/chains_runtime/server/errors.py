@@ -1,0 +1,67 @@
+"""Error envelopes and responses of the server (the shapes live in ``protocol``)."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+
+import pydantic
+from starlette.responses import Response
+
+from chains_runtime.protocol import (
+    JSON_CONTENT_TYPE,
+    ErrorDetail,
+    RemoteChainletError,
+    encode_error_envelope,
+)
+
+REMOTE_ERROR_STATUS = 502
+USER_ERROR_STATUS = 500
+
+
+def exception_detail(exc: BaseException, chainlet: str, *, include_traceback: bool) -> ErrorDetail:
+    """The envelope of an exception raised by ``run_remote``.
+
+    A dependency's ``RemoteChainletError`` keeps the remote details (the failing chainlet, its
+    type, message and traceback) with status 502; any other exception is this chainlet's, 500.
+    """
+    if isinstance(exc, RemoteChainletError):
+        return ErrorDetail(
+            type=exc.type,
+            message=exc.message,
+            chainlet=exc.chainlet,
+            traceback=exc.traceback if include_traceback else None,
+            status=REMOTE_ERROR_STATUS,
+        )
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return ErrorDetail(
+        type=type(exc).__name__,
+        message=str(exc),
+        chainlet=chainlet,
+        traceback=tb if include_traceback else None,
+        status=USER_ERROR_STATUS,
+    )
+
+
+def validation_detail(error: pydantic.ValidationError, chainlet: str) -> ErrorDetail:
+    """A 422 envelope naming each bad argument and why."""
+    parts = []
+    for item in error.errors(include_url=False):
+        loc = ".".join(str(part) for part in item["loc"])
+        where = f"argument `{loc}`" if loc else "request body"
+        parts.append(f"{where}: {item['msg']}")
+    return ErrorDetail(
+        type="ValidationError",
+        message="invalid run_remote arguments: " + "; ".join(parts),
+        chainlet=chainlet,
+        status=422,
+    )
+
+
+def error_response(detail: ErrorDetail, headers: Mapping[str, str]) -> Response:
+    return Response(
+        content=encode_error_envelope(detail),
+        status_code=detail.status,
+        media_type=JSON_CONTENT_TYPE,
+        headers=dict(headers),
+    )

@@ -1,0 +1,75 @@
+"""The request model and result encoder of ``run_remote``, derived once from its signature."""
+
+from __future__ import annotations
+
+import collections.abc
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+import pydantic_core
+
+from chains_runtime.chainlet import ChainletBase
+from chains_runtime.errors import ChainsUsageError
+
+
+@dataclass(frozen=True)
+class RunRemoteSpec:
+    """What the server knows about ``run_remote``: built at start-up, used per request."""
+
+    request_model: type[pydantic.BaseModel]
+    is_async: bool
+    is_stream: bool
+    encode_result: Callable[[Any], bytes]
+
+    @classmethod
+    def from_chainlet(cls, chainlet_cls: type[ChainletBase]) -> RunRemoteSpec:
+        method = getattr(chainlet_cls, "run_remote", None)
+        if method is None or not callable(method):
+            raise ChainsUsageError(f"chainlet `{chainlet_cls.__name__}` has no `run_remote`")
+        try:
+            hints = typing.get_type_hints(method, include_extras=True)
+        except Exception:  # unresolvable forward references: fall back to Any
+            hints = {}
+        fields: dict[str, Any] = {}
+        for index, (name, parameter) in enumerate(inspect.signature(method).parameters.items()):
+            if index == 0:  # self
+                continue
+            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                raise ChainsUsageError(
+                    f"`{chainlet_cls.__name__}.run_remote` takes *args/**kwargs; a served "
+                    "run_remote needs named parameters"
+                )
+            if parameter.kind is parameter.POSITIONAL_ONLY:
+                raise ChainsUsageError(
+                    f"`{chainlet_cls.__name__}.run_remote` parameter `{name}` is positional-only"
+                )
+            annotation = hints.get(name, Any)
+            default = ... if parameter.default is parameter.empty else parameter.default
+            fields[name] = (annotation, default)
+        model = pydantic.create_model(
+            f"{chainlet_cls.__name__}RunRemoteArgs",
+            __config__=pydantic.ConfigDict(extra="forbid"),
+            **fields,
+        )
+        is_stream = inspect.isasyncgenfunction(method)
+        returns = hints.get("return", inspect.Signature.empty)
+        return cls(
+            request_model=model,
+            is_async=is_stream or inspect.iscoroutinefunction(method),
+            is_stream=is_stream,
+            encode_result=_result_encoder(returns, is_stream),
+        )
+
+
+def _result_encoder(returns: Any, is_stream: bool) -> Callable[[Any], bytes]:
+    if is_stream or returns is inspect.Signature.empty or returns is Any:
+        return pydantic_core.to_json
+    origin = typing.get_origin(returns)
+    if origin in (collections.abc.Awaitable, collections.abc.Coroutine):
+        returns = typing.get_args(returns)[-1]
+    adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(returns)
+    return adapter.dump_json

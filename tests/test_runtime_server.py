@@ -1,0 +1,231 @@
+"""The server harness, served by a real uvicorn on loopback and driven with httpx."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import chains_runtime as chains
+import httpx
+import pytest
+import uvicorn
+from chains_runtime.protocol import END_FRAME, SERVICE_TOKEN_HEADER, parse_frame
+from chains_runtime.server import ServerConfig, create_app
+
+
+class Echo(chains.ChainletBase):
+    async def run_remote(
+        self, x: int, name: str = "world", tags: list[str] | None = None
+    ) -> dict[str, object]:
+        return {"x": x, "name": name, "tags": tags}
+
+
+class Boom(chains.ChainletBase):
+    async def run_remote(self) -> int:
+        raise ValueError("kaput")
+
+
+class Streamer(chains.ChainletBase):
+    async def run_remote(self, n: int, fail_at: int = -1) -> AsyncIterator[int]:
+        for i in range(n):
+            if i == fail_at:
+                raise RuntimeError("midway")
+            yield i
+
+
+class SlowSync(chains.ChainletBase):
+    def run_remote(self, seconds: float = 0.5) -> str:
+        time.sleep(seconds)
+        return "done"
+
+
+class SlowAsync(chains.ChainletBase):
+    async def run_remote(self, seconds: float = 0.5) -> str:
+        await asyncio.sleep(seconds)
+        return "done"
+
+
+class WithSecret(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(assets=chains.Assets(secret_keys=["token"]))
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._token = context.secrets["token"]
+        self.healthy = True
+
+    def is_healthy(self) -> bool:
+        return self.healthy
+
+    async def run_remote(self) -> str:
+        return self._token
+
+
+class _Server:
+    def __init__(self, chainlet_cls: type[chains.ChainletBase], config: ServerConfig) -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self.app = create_app(chainlet_cls, config=config)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def serve() -> Iterator[object]:
+    servers: list[_Server] = []
+
+    def start(chainlet_cls: type[chains.ChainletBase], **config: object) -> httpx.Client:
+        server = _Server(chainlet_cls, ServerConfig(**config))  # type: ignore[arg-type]
+        servers.append(server)
+        return httpx.Client(base_url=server.url, timeout=10)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def _error(response: httpx.Response) -> dict[str, object]:
+    body = response.json()
+    assert isinstance(body, dict)
+    error = body["error"]
+    assert isinstance(error, dict)
+    return error
+
+
+def test_defaults_kept_and_request_id(serve) -> None:  # type: ignore[no-untyped-def]
+    client = serve(Echo)
+    response = client.post("/run_remote", json={"x": 3}, headers={"x-request-id": "abc"})
+    assert response.status_code == 200
+    assert response.json() == {"x": 3, "name": "world", "tags": None}
+    assert response.headers["x-request-id"] == "abc"
+    generated = client.post("/run_remote", json={"x": 1, "name": "Ada", "tags": ["a"]})
+    assert generated.json() == {"x": 1, "name": "Ada", "tags": ["a"]}
+    assert generated.headers["x-request-id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason"),
+    [
+        ({}, "x", "Field required"),
+        ({"x": "nope"}, "x", "valid integer"),
+        ({"x": None}, "x", "valid integer"),
+        ({"x": 1, "name": None}, "name", "valid string"),
+        ({"x": 1, "extra": 2}, "extra", "Extra inputs are not permitted"),
+    ],
+)
+def test_validation_errors_name_the_field(serve, body, field, reason) -> None:  # type: ignore[no-untyped-def]
+    response = serve(Echo).post("/run_remote", json=body)
+    assert response.status_code == 422
+    error = _error(response)
+    assert error["status"] == 422 and error["chainlet"] == "Echo"
+    assert f"`{field}`" in str(error["message"]) and reason in str(error["message"])
+
+
+def test_user_exception_is_500_envelope(serve) -> None:  # type: ignore[no-untyped-def]
+    response = serve(Boom).post("/run_remote", json={})
+    assert response.status_code == 500
+    error = _error(response)
+    assert error["type"] == "ValueError" and error["message"] == "kaput"
+    assert error["chainlet"] == "Boom" and error["status"] == 500
+    assert "kaput" in str(error["traceback"])
+
+
+def test_stream_success_ends_with_end_frame(serve) -> None:  # type: ignore[no-untyped-def]
+    response = serve(Streamer).post("/run_remote", json={"n": 3})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    lines = response.content.splitlines(keepends=True)
+    assert [json.loads(line) for line in lines[:-1]] == [{"data": 0}, {"data": 1}, {"data": 2}]
+    assert lines[-1] == END_FRAME
+
+
+def test_stream_failing_midway_has_error_frame_and_no_end(serve) -> None:  # type: ignore[no-untyped-def]
+    response = serve(Streamer).post("/run_remote", json={"n": 5, "fail_at": 2})
+    lines = response.content.splitlines()
+    assert [json.loads(line) for line in lines[:2]] == [{"data": 0}, {"data": 1}]
+    last = json.loads(lines[-1])
+    assert last["error"]["type"] == "RuntimeError" and last["error"]["message"] == "midway"
+    parse_frame(lines[-1])
+    assert END_FRAME.strip() not in response.content
+
+
+def test_health_readiness_and_secret_context(serve) -> None:  # type: ignore[no-untyped-def]
+    client = serve(WithSecret, secrets={"token": "s3cret", "other": "x"})
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert client.post("/run_remote", json={}).json() == "s3cret"
+
+
+def test_readyz_503_when_unhealthy_or_init_failed(serve) -> None:  # type: ignore[no-untyped-def]
+    WithSecret.is_healthy = lambda self: False  # type: ignore[method-assign]
+    try:
+        client = serve(WithSecret, secrets={"token": "t"})
+        assert client.get("/readyz").status_code == 503
+    finally:
+        del WithSecret.is_healthy
+    missing = serve(WithSecret)  # the declared secret has no value: __init__ fails
+    assert missing.get("/healthz").status_code == 200
+    assert missing.get("/readyz").status_code == 503
+    response = missing.post("/run_remote", json={})
+    assert response.status_code == 503 and "retry-after" in response.headers
+
+
+def test_concurrency_limit_and_full_queue_503(serve) -> None:  # type: ignore[no-untyped-def]
+    client = serve(SlowAsync, predict_concurrency=1, queue_size=1, retry_after_sec=2)
+    with ThreadPoolExecutor(3) as pool:
+        running = pool.submit(client.post, "/run_remote", json={"seconds": 0.6})
+        time.sleep(0.15)
+        queued = pool.submit(client.post, "/run_remote", json={"seconds": 0.1})
+        time.sleep(0.15)
+        refused = client.post("/run_remote", json={"seconds": 0.1})
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "2"
+        assert _error(refused)["type"] == "Overloaded"
+        assert running.result().status_code == 200
+        assert queued.result().status_code == 200
+
+
+def test_body_too_large_413(serve) -> None:  # type: ignore[no-untyped-def]
+    client = serve(Echo, max_body_bytes=100)
+    response = client.post("/run_remote", json={"x": 1, "name": "a" * 200})
+    assert response.status_code == 413
+    assert client.post("/run_remote", json={"x": 1}).status_code == 200
+
+
+def test_service_token_and_api_key(serve) -> None:  # type: ignore[no-untyped-def]
+    internal = serve(Echo, service_token="tok", require_service_token=True)
+    denied = internal.post("/run_remote", json={"x": 1}, headers={"x-request-id": "r1"})
+    assert denied.status_code == 401 and denied.headers["x-request-id"] == "r1"
+    ok = internal.post("/run_remote", json={"x": 1}, headers={SERVICE_TOKEN_HEADER: "tok"})
+    assert ok.status_code == 200
+    wrong = internal.post("/run_remote", json={"x": 1}, headers={SERVICE_TOKEN_HEADER: "bad"})
+    assert wrong.status_code == 401
+    entry = serve(Echo, api_key="k1")
+    assert entry.post("/run_remote", json={"x": 1}).status_code == 401
+    auth = {"Authorization": "Api-Key k1"}
+    assert entry.post("/run_remote", json={"x": 1}, headers=auth).status_code == 200
+    assert entry.post("/run_remote", json={"x": 1}, headers={"x-api-key": "k1"}).status_code == 200
+
+
+def test_sync_run_remote_does_not_block_the_loop(serve) -> None:  # type: ignore[no-untyped-def]
+    client = serve(SlowSync, predict_concurrency=2)
+    start = time.monotonic()
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(client.post, "/run_remote", json={"seconds": 0.5}) for _ in range(2)]
+        time.sleep(0.1)
+        assert client.get("/healthz").status_code == 200  # the loop answers meanwhile
+        assert [f.result().json() for f in futures] == ["done", "done"]
+    assert time.monotonic() - start < 0.9
