@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 from chains_runtime.protocol import END_FRAME, SERVICE_TOKEN_HEADER, parse_frame
 from chains_runtime.server import ServerConfig, create_app
+from starlette.requests import ClientDisconnect
 
 
 class Echo(chains.ChainletBase):
@@ -35,6 +36,13 @@ class Streamer(chains.ChainletBase):
         for i in range(n):
             if i == fail_at:
                 raise RuntimeError("midway")
+            yield i
+
+
+class SlowStreamer(chains.ChainletBase):
+    async def run_remote(self, n: int, delay: float = 0.0) -> AsyncIterator[int]:
+        for i in range(n):
+            await asyncio.sleep(delay)
             yield i
 
 
@@ -229,3 +237,111 @@ def test_sync_run_remote_does_not_block_the_loop(serve) -> None:  # type: ignore
         assert client.get("/healthz").status_code == 200  # the loop answers meanwhile
         assert [f.result().json() for f in futures] == ["done", "done"]
     assert time.monotonic() - start < 0.9
+
+
+def _stream_ok(client: httpx.Client, deadline: float) -> httpx.Response:
+    """A short stream call, retried while the chainlet says 503, until ``deadline``."""
+    while True:
+        response = client.post("/run_remote", json={"n": 2})
+        if response.status_code != 503 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.05)
+
+
+def test_stream_disconnect_releases_the_slot(serve) -> None:  # type: ignore[no-untyped-def]
+    client = serve(SlowStreamer, predict_concurrency=1, queue_size=0)
+    for _ in range(4):
+        # the first frame comes only after a while: the client leaves before any body is sent
+        with client.stream("POST", "/run_remote", json={"n": 1000, "delay": 0.2}) as response:
+            assert response.status_code == 200
+        response = _stream_ok(client, time.monotonic() + 3)
+        assert response.status_code == 200, response.text
+        assert response.content.splitlines(keepends=True)[-1] == END_FRAME
+    # leaving mid-stream, after some frames, releases the slot too
+    with client.stream("POST", "/run_remote", json={"n": 1000, "delay": 0.01}) as response:
+        lines = response.iter_lines()
+        assert json.loads(next(lines)) == {"data": 0}
+    assert _stream_ok(client, time.monotonic() + 3).status_code == 200
+
+
+def _post_and_hang_up(url: str, body: bytes) -> None:
+    """Send a whole ``POST /run_remote`` on a raw socket, then close it without reading."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        head = (
+            f"POST /run_remote HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\n\r\n"
+        )
+        sock.sendall(head.encode() + body)
+        time.sleep(0.05)
+
+
+def test_stream_disconnect_while_queued_releases_the_slot(serve) -> None:  # type: ignore[no-untyped-def]
+    # The queued client is gone before its response runs: the body generator never starts.
+    client = serve(SlowStreamer, predict_concurrency=1, queue_size=1)
+    url = str(client.base_url).rstrip("/")
+    for _ in range(3):
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(client.post, "/run_remote", json={"n": 3, "delay": 0.1})
+            time.sleep(0.1)
+            _post_and_hang_up(url, b'{"n": 1000, "delay": 0.2}')
+            assert running.result().content.endswith(END_FRAME)
+        response = _stream_ok(client, time.monotonic() + 3)
+        assert response.status_code == 200, response.text
+        assert response.content.splitlines(keepends=True)[-1] == END_FRAME
+
+
+def test_stream_never_iterated_releases_the_slot() -> None:
+    # The transport fails on the response start: Starlette never starts the body generator.
+    server = _Server(SlowStreamer, ServerConfig(predict_concurrency=1, queue_size=0))
+    try:
+        body = b'{"n": 5}'
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/run_remote",
+            "raw_path": b"/run_remote",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"8")],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 2),
+            "state": {},
+        }
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, object]) -> None:
+            raise OSError("connection reset")
+
+        async def call() -> None:
+            await server.app(scope, receive, send)  # type: ignore[arg-type]
+
+        for _ in range(3):  # the app and its started state, driven from this thread's loop
+            with pytest.raises(ClientDisconnect):
+                asyncio.run(call())
+        client = httpx.Client(base_url=server.url, timeout=10)
+        response = _stream_ok(client, time.monotonic() + 2)
+        assert response.status_code == 200, response.text
+        assert response.content.endswith(END_FRAME)
+    finally:
+        server.stop()
+
+
+def test_stream_slot_released_exactly_once(serve) -> None:  # type: ignore[no-untyped-def]
+    client = serve(SlowStreamer, predict_concurrency=1, queue_size=0)
+    for _ in range(3):
+        response = client.post("/run_remote", json={"n": 3})
+        lines = response.content.splitlines(keepends=True)
+        assert [json.loads(line) for line in lines[:-1]] == [{"data": i} for i in range(3)]
+        assert lines[-1] == END_FRAME
+    with ThreadPoolExecutor(2) as pool:  # a double release would let a second call in at once
+        running = pool.submit(client.post, "/run_remote", json={"n": 3, "delay": 0.2})
+        time.sleep(0.2)
+        refused = client.post("/run_remote", json={"n": 1})
+        assert refused.status_code == 503 and _error(refused)["type"] == "Overloaded"
+        assert running.result().content.endswith(END_FRAME)

@@ -8,7 +8,7 @@ import hmac
 import inspect
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -17,6 +17,7 @@ import pydantic
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.context import Environment
@@ -46,6 +47,51 @@ from chains_runtime.server.signature import RunRemoteSpec
 logger = logging.getLogger(__name__)
 
 _API_KEY_PREFIX = "api-key "
+
+
+class _ClosingStreamingResponse(StreamingResponse):
+    """A StreamingResponse that runs ``on_close`` once the ASGI call ends, however it ends.
+
+    Starlette may never start iterating the body (client gone before the first send, the
+    response dropped, a cancellation): a ``finally`` in the body generator would then never run.
+    """
+
+    def __init__(
+        self, content: AsyncIterator[bytes], on_close: Callable[[], Awaitable[None]], **kw: Any
+    ) -> None:
+        super().__init__(content, **kw)
+        self._on_close = on_close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._on_close()
+
+
+class _Releaser:
+    """Release a gate slot and close the user's stream at most once, from any path."""
+
+    def __init__(self, gate: ConcurrencyGate, stream: Any) -> None:
+        self._gate = gate
+        self._stream = stream
+        self._released = False
+        self._closed = False
+
+    def release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._gate.release()
+
+    async def close(self) -> None:
+        self.release()
+        if not self._closed:
+            self._closed = True
+            try:
+                await self._stream.aclose()
+            except Exception:
+                logger.exception("closing a run_remote stream failed")
 
 
 class _State:
@@ -183,10 +229,29 @@ def create_app(chainlet_cls: type[ChainletBase], *, config: ServerConfig) -> Fas
             return _fail(503, "Overloaded", message, {**headers, **retry_after})
         kwargs = arguments.__dict__
         if spec.is_stream:
-            stream = instance.run_remote(**kwargs)  # type: ignore[attr-defined]
-            return StreamingResponse(
-                _frames(stream, gate), media_type=STREAM_CONTENT_TYPE, headers=headers
-            )
+            try:
+                stream = instance.run_remote(**kwargs)  # type: ignore[attr-defined]
+            except BaseException:
+                gate.release()
+                raise
+            releaser = _Releaser(gate, stream)
+            frames = _frames(stream, releaser)
+
+            async def on_close() -> None:
+                with contextlib.suppress(Exception):  # runs the generator's finally if suspended
+                    await frames.aclose()
+                await releaser.close()
+
+            try:
+                return _ClosingStreamingResponse(
+                    frames,
+                    on_close,
+                    media_type=STREAM_CONTENT_TYPE,
+                    headers=headers,
+                )
+            except BaseException:
+                releaser.release()
+                raise
         try:
             try:
                 if spec.is_async:
@@ -202,7 +267,7 @@ def create_app(chainlet_cls: type[ChainletBase], *, config: ServerConfig) -> Fas
             return error_response(detail, headers)
         return Response(content, media_type=JSON_CONTENT_TYPE, headers=headers)
 
-    async def _frames(stream: Any, gate: ConcurrencyGate) -> AsyncIterator[bytes]:
+    async def _frames(stream: Any, releaser: _Releaser) -> AsyncGenerator[bytes, None]:
         """Data frames, then the end frame; on failure an error frame and no end frame."""
         try:
             try:
@@ -214,7 +279,7 @@ def create_app(chainlet_cls: type[ChainletBase], *, config: ServerConfig) -> Fas
                 return
             yield END_FRAME
         finally:
-            gate.release()
-            await stream.aclose()
+            releaser.release()  # as soon as the stream is done; the response closes it again
+            await releaser.close()
 
     return app

@@ -1,0 +1,268 @@
+"""Remote stubs: what ``depends(X)`` becomes in a served chainlet that calls X over HTTP.
+
+``RemoteStubProvider`` is a ``DependencyProvider`` for the server harness. At start-up it builds
+one ``DependencyClient`` per ``depends(X, retries=..., timeout_sec=...)`` parameter of the
+served chainlet, with X's URL from the wiring config; the chainlet then receives a
+``RemoteStub`` whose ``run_remote`` mirrors ``X.run_remote``:
+
+- Arguments are bound to ``X.run_remote``'s signature, so positional calls work; only the
+  arguments given are sent (the callee applies its own defaults, never ``null``).
+- The result is validated with a pydantic ``TypeAdapter`` of the return annotation, so a
+  pydantic model comes back as the model (an ``Any`` / missing annotation returns the JSON).
+- ``async def run_remote`` -> an ``async`` stub method (``await stub.run_remote(...)``).
+- an async-generator ``run_remote`` -> a stub method returning an async iterator of items.
+- a sync ``def run_remote`` -> a sync stub method. Its HTTP call runs on a dedicated background
+  event loop thread (one per provider) and the calling thread waits for it, so a sync chainlet
+  (run by the harness in a worker thread) never touches the server's event loop. Calling a sync
+  stub from ``async`` code blocks that loop while it waits, exactly as calling X would.
+
+The incoming request id (``x-request-id``) is passed on to dependencies when the app is wrapped
+in ``RequestIdMiddleware``, which makes it visible to the stubs through a context variable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import inspect
+import threading
+import typing
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+import pydantic
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from chains_runtime.chainlet import ChainletBase
+from chains_runtime.client import DependencyClient
+from chains_runtime.errors import ChainsUsageError
+from chains_runtime.injection import DependencyMarker
+from chains_runtime.protocol import REQUEST_ID_HEADER
+from chains_runtime.wiring import ChainletWiring, dependency_markers
+
+T = TypeVar("T")
+
+_request_id: ContextVar[str | None] = ContextVar("chains_runtime_request_id", default=None)
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode("latin-1")
+_ASYNC_ITERATORS = (
+    collections.abc.AsyncIterator,
+    collections.abc.AsyncGenerator,
+    collections.abc.AsyncIterable,
+)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, when the app runs under ``RequestIdMiddleware``."""
+    return _request_id.get()
+
+
+class RequestIdMiddleware:
+    """ASGI middleware: fixes the request id (incoming ``x-request-id`` or a new one).
+
+    A missing id is added to the request headers, so the harness logs and echoes the same id
+    that the stubs pass on to the dependencies.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
+        request_id = next(
+            (v.decode("latin-1") for k, v in headers if k.lower() == _REQUEST_ID_KEY), None
+        )
+        if not request_id:
+            request_id = uuid.uuid4().hex
+            headers.append((_REQUEST_ID_KEY, request_id.encode("latin-1")))
+            scope = {**scope, "headers": headers}
+        token = _request_id.set(request_id)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _request_id.reset(token)
+
+
+class _LoopThread:
+    """A background event loop thread, for the HTTP calls of sync stubs."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="chains-sync-stubs", daemon=True
+        )
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if threading.current_thread() is self._thread:
+            coroutine.close()
+            raise ChainsUsageError("a sync remote stub was called from its own event loop thread")
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self.loop.close()
+
+
+class RemoteStub:
+    """Stands in for a dependency chainlet: ``run_remote`` calls it over HTTP."""
+
+    run_remote: Callable[..., Any]
+
+    def __init__(
+        self,
+        chainlet_cls: type[ChainletBase],
+        client: DependencyClient,
+        *,
+        loop_thread: _LoopThread | None = None,
+    ) -> None:
+        method = getattr(chainlet_cls, "run_remote", None)
+        if method is None or not callable(method):
+            raise ChainsUsageError(f"chainlet `{chainlet_cls.__name__}` has no `run_remote`")
+        self.chainlet_cls = chainlet_cls
+        self.client = client
+        signature = inspect.signature(method)
+        signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+        returns = _return_annotation(method)
+        is_stream = inspect.isasyncgenfunction(method)
+        is_async = inspect.iscoroutinefunction(method)
+        if is_stream and typing.get_origin(returns) in _ASYNC_ITERATORS:
+            item_args = typing.get_args(returns)
+            returns = item_args[0] if item_args else Any
+        elif is_stream:
+            returns = Any
+        adapter = _adapter(returns)
+
+        def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"{chainlet_cls.__name__}.run_remote(): {exc}") from None
+            return dict(bound.arguments)  # only the arguments given, no defaults
+
+        def convert(value: Any) -> Any:
+            return value if adapter is None else adapter.validate_python(value)
+
+        async def call(arguments: dict[str, Any], request_id: str | None) -> Any:
+            return convert(await client.call(arguments, request_id=request_id))
+
+        run_remote: Callable[..., Any]
+        if is_stream:
+
+            async def run_stream(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                arguments = bind(args, kwargs)
+                stream = client.stream(arguments, request_id=current_request_id())
+                async for item in stream:
+                    yield convert(item)
+
+            run_remote = run_stream
+        elif is_async:
+
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                return await call(bind(args, kwargs), current_request_id())
+
+            run_remote = run_async
+        else:
+            if loop_thread is None:
+                raise ChainsUsageError(
+                    f"`{chainlet_cls.__name__}.run_remote` is sync: its stub needs a loop thread"
+                )
+            thread = loop_thread
+
+            def run_sync(*args: Any, **kwargs: Any) -> Any:
+                return thread.run(call(bind(args, kwargs), current_request_id()))
+
+            run_remote = run_sync
+        run_remote.__name__ = "run_remote"
+        run_remote.__qualname__ = f"RemoteStub[{chainlet_cls.__name__}].run_remote"
+        setattr(run_remote, "__signature__", signature)  # noqa: B010
+        self.run_remote = run_remote
+
+    def __repr__(self) -> str:
+        return f"<RemoteStub {self.chainlet_cls.__name__} at {self.client.url}>"
+
+
+class RemoteStubProvider:
+    """The ``DependencyProvider`` of a served chainlet whose dependencies are remote.
+
+    All clients are created here, at start-up (a missing URL is a ``WiringError`` now, not at
+    the first call); ``aclose`` closes them and stops the background loop of sync stubs.
+    """
+
+    def __init__(self, chainlet_cls: type[ChainletBase], wiring: ChainletWiring) -> None:
+        self.chainlet_cls = chainlet_cls
+        self._loop_thread: _LoopThread | None = None
+        self._stubs: dict[str, RemoteStub] = {}
+        self._async_clients: list[DependencyClient] = []
+        self._sync_clients: list[DependencyClient] = []
+        owner = chainlet_cls.__name__
+        for parameter, marker in dependency_markers(chainlet_cls).items():
+            dependency = marker.chainlet_cls
+            url = wiring.dependency_url(owner, dependency)
+            options = marker.options
+            client = DependencyClient(
+                dependency.__name__,
+                url,
+                retries=options.retries,
+                timeout_sec=options.timeout_sec,
+                concurrency_limit=options.concurrency_limit,
+                service_token=wiring.service_token,
+            )
+            method = getattr(dependency, "run_remote", None)
+            is_sync = not (
+                inspect.iscoroutinefunction(method) or inspect.isasyncgenfunction(method)
+            )
+            if is_sync and self._loop_thread is None:
+                self._loop_thread = _LoopThread()
+            (self._sync_clients if is_sync else self._async_clients).append(client)
+            self._stubs[parameter] = RemoteStub(dependency, client, loop_thread=self._loop_thread)
+
+    @property
+    def stubs(self) -> dict[str, RemoteStub]:
+        return dict(self._stubs)
+
+    def __call__(
+        self, owner: type[ChainletBase], parameter: str, marker: DependencyMarker
+    ) -> object:
+        stub = self._stubs.get(parameter) if owner is self.chainlet_cls else None
+        if stub is None or stub.chainlet_cls is not marker.chainlet_cls:
+            raise ChainsUsageError(
+                f"no remote stub for `{owner.__name__}.{parameter}` "
+                f"(depends({marker.chainlet_cls.__name__})): this provider serves "
+                f"`{self.chainlet_cls.__name__}`"
+            )
+        return stub
+
+    async def aclose(self) -> None:
+        """Close every client (call from the server's event loop, after it stopped serving)."""
+        async_clients, self._async_clients = self._async_clients, []
+        sync_clients, self._sync_clients = self._sync_clients, []
+        for client in async_clients:
+            await client.aclose()
+        if self._loop_thread is not None:
+            for client in sync_clients:
+                self._loop_thread.run(client.aclose())
+            self._loop_thread.close()
+            self._loop_thread = None
+
+
+def _return_annotation(method: Callable[..., Any]) -> Any:
+    try:
+        hints = typing.get_type_hints(method, include_extras=True)
+    except Exception:  # unresolvable forward references: no validation
+        return Any
+    return hints.get("return", Any)
+
+
+def _adapter(returns: Any) -> pydantic.TypeAdapter[Any] | None:
+    if returns is Any or returns is inspect.Signature.empty:
+        return None
+    if typing.get_origin(returns) in (collections.abc.Awaitable, collections.abc.Coroutine):
+        returns = typing.get_args(returns)[-1]
+    return pydantic.TypeAdapter(returns)
