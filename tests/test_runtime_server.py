@@ -14,6 +14,7 @@ import chains_runtime as chains
 import httpx
 import pytest
 import uvicorn
+from chains_runtime.client import DependencyUnavailableError
 from chains_runtime.protocol import END_FRAME, SERVICE_TOKEN_HEADER, parse_frame
 from chains_runtime.server import ServerConfig, create_app
 from starlette.requests import ClientDisconnect
@@ -29,6 +30,11 @@ class Echo(chains.ChainletBase):
 class Boom(chains.ChainletBase):
     async def run_remote(self) -> int:
         raise ValueError("kaput")
+
+
+class DeadDependency(chains.ChainletBase):
+    async def run_remote(self) -> int:
+        raise DependencyUnavailableError("Leaf", "http://127.0.0.1:9/run_remote", "refused")
 
 
 class Streamer(chains.ChainletBase):
@@ -149,6 +155,14 @@ def test_user_exception_is_500_envelope(serve) -> None:  # type: ignore[no-untyp
     assert error["type"] == "ValueError" and error["message"] == "kaput"
     assert error["chainlet"] == "Boom" and error["status"] == 500
     assert "kaput" in str(error["traceback"])
+
+
+def test_unreachable_dependency_is_502_naming_it(serve) -> None:  # type: ignore[no-untyped-def]
+    response = serve(DeadDependency).post("/run_remote", json={})
+    assert response.status_code == 502
+    error = _error(response)
+    assert error["chainlet"] == "Leaf" and error["type"] == "DependencyUnavailableError"
+    assert "refused" in str(error["message"])
 
 
 def test_stream_success_ends_with_end_frame(serve) -> None:  # type: ignore[no-untyped-def]

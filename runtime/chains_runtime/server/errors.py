@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pydantic
 from starlette.responses import Response
 
+from chains_runtime.client.errors import DependencyError
 from chains_runtime.protocol import (
     JSON_CONTENT_TYPE,
     ErrorDetail,
@@ -23,8 +24,17 @@ def exception_detail(exc: BaseException, chainlet: str, *, include_traceback: bo
     """The envelope of an exception raised by ``run_remote``.
 
     A dependency's ``RemoteChainletError`` keeps the remote details (the failing chainlet, its
-    type, message and traceback) with status 502; any other exception is this chainlet's, 500.
+    type, message and traceback) with status 502, and so does a dependency that could not be
+    reached or timed out (naming it); any other exception is this chainlet's, 500.
     """
+    if isinstance(exc, DependencyError):
+        # The dependency was unreachable or too slow (after the client's retries): name it.
+        return ErrorDetail(
+            type=type(exc).__name__,
+            message=str(exc),
+            chainlet=exc.dependency,
+            status=REMOTE_ERROR_STATUS,
+        )
     if isinstance(exc, RemoteChainletError):
         return ErrorDetail(
             type=exc.type,
