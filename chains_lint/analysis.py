@@ -32,6 +32,8 @@ class Analysis:
     # Files that some analysed module imports (so they are libraries, not chains).
     imported_paths: set[Path] = field(default_factory=set)
     _source_root_importers: dict[str, bool] = field(default_factory=dict)
+    _source_root_texts: list[tuple[Path, str]] | None = None
+    _source_root_imports: dict[Path, set[Path]] = field(default_factory=dict)
 
     def is_imported(self, module: ModuleInfo) -> bool:
         """True when another linted file, or a file under a source root, imports ``module``."""
@@ -46,24 +48,38 @@ class Analysis:
         if not self.source_roots or not module.name:
             return False
         leaf = module.name.rpartition(".")[2]
-        for root in self.source_roots:
-            for path in iter_python_files(root):
-                if path.resolve() == module.path:
-                    continue
-                try:
-                    text = read_source(path)
-                except OSError:
-                    continue
-                if leaf not in text:
-                    continue
-                location = locate(path)
-                loader = ModuleLoader(location.root, self.source_roots)
-                importer = loader.load(path, location.name, is_package=location.is_package)
-                for imported in importer.imported_modules:
-                    found = loader.find(imported.name)
-                    if found is not None and found[0].resolve() == module.path:
-                        return True
+        for path, text in self._source_root_files():
+            if path != module.path and leaf in text and module.path in self._imports_of(path):
+                return True
         return False
+
+    def _source_root_files(self) -> list[tuple[Path, str]]:
+        """Every file under the source roots with its text, read once per analysis."""
+        if self._source_root_texts is None:
+            self._source_root_texts = []
+            for root in self.source_roots:
+                for path in iter_python_files(root):
+                    try:
+                        text = read_source(path)
+                    except OSError:
+                        continue
+                    self._source_root_texts.append((path.resolve(), text))
+        return self._source_root_texts
+
+    def _imports_of(self, path: Path) -> set[Path]:
+        """The local files ``path`` imports, parsed once per analysis."""
+        found = self._source_root_imports.get(path)
+        if found is None:
+            location = locate(path)
+            loader = ModuleLoader(location.root, self.source_roots)
+            importer = loader.load(path, location.name, is_package=location.is_package)
+            found = set()
+            for imported in importer.imported_modules:
+                target = loader.find(imported.name)
+                if target is not None:
+                    found.add(target[0].resolve())
+            self._source_root_imports[path] = found
+        return found
 
 
 def iter_python_files(folder: Path) -> Iterator[Path]:
