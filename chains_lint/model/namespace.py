@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import libcst as cst
+
 from chains_lint.model.module import ModuleInfo
 from chains_lint.model.sdk import sdk_symbol
-from chains_lint.model.types import ClassInfo
+from chains_lint.model.types import ClassInfo, StaticValue
+from chains_lint.model.values import dotted_name
 
 _MAX_HOPS = 16
 
@@ -64,6 +67,16 @@ class Namespace:
             if cls.qualified == dotted:
                 return cls
         return None
+
+    def base_head(self, cls: ClassInfo, base: StaticValue) -> str | None:
+        """The qualified name a base of ``cls`` names, looking through ``Generic[T]``-style
+        subscripts (not followed through re-exports: see :meth:`canonical`)."""
+        node = base.node
+        if not isinstance(node, cst.Subscript):
+            return base.qualified_name
+        module = self.modules.get(cls.module_name)
+        head = dotted_name(node.value)
+        return module.qualify(head) if module is not None and head else None
 
     def module_of(self, cls: ClassInfo) -> ModuleInfo:
         return self.modules[cls.module_name]

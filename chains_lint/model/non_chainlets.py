@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from chains_lint.model.module import ModuleInfo
 from chains_lint.model.namespace import Namespace
-from chains_lint.model.types import ClassInfo, StaticValue
-from chains_lint.model.values import dotted_name
+from chains_lint.model.types import ClassInfo
 
 # Modules whose classes are never chainlets (so a class deriving only from them is not one).
 NON_CHAINLET_MODULES = frozenset(
@@ -30,9 +26,8 @@ def _not_chainlet(namespace: Namespace, cls: ClassInfo, depth: int, seen: set[st
     if depth > _MAX_BASE_DEPTH or cls.qualified in seen:
         return False
     seen = seen | {cls.qualified}
-    module = namespace.module_of(cls)
     for base in cls.bases:
-        qualified = _base_qualified(module, base)
+        qualified = namespace.base_head(cls, base)
         if qualified is None or namespace.sdk_symbol(qualified) is not None:
             return False
         parent = namespace.find_class(qualified)
@@ -44,13 +39,3 @@ def _not_chainlet(namespace: Namespace, cls: ClassInfo, depth: int, seen: set[st
         if canonical.partition(".")[0] not in NON_CHAINLET_MODULES:
             return False
     return True
-
-
-def _base_qualified(module: ModuleInfo, base: StaticValue) -> str | None:
-    if base.qualified_name is not None:
-        return base.qualified_name
-    node = base.node
-    if isinstance(node, cst.Subscript):  # Generic[T], BaseModel[...]
-        head = dotted_name(node.value)
-        return module.qualify(head) if head else None
-    return None

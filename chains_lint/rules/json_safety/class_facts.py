@@ -6,11 +6,8 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import libcst as cst
-
 from chains_lint.model.namespace import Namespace
 from chains_lint.model.types import ClassInfo, StaticValue
-from chains_lint.model.values import dotted_name
 from chains_lint.rules.json_safety.context import MAX_DEPTH
 from chains_lint.rules.json_safety.names import SDK_STR_ENUMS, names_in, normalize
 
@@ -165,13 +162,8 @@ class ClassFactsReader:
 
     def _base_heads(self, cls: ClassInfo) -> Iterator[tuple[str, str | None]]:
         """(text, canonical qualified name of the head) of each base of ``cls``."""
-        module = self.namespace.modules.get(cls.module_name)
         for base in cls.bases:
-            node = base.node
-            qualified = base.qualified_name
-            if isinstance(node, cst.Subscript) and module is not None:
-                head = dotted_name(node.value)
-                qualified = module.qualify(head) if head else None
+            qualified = self.namespace.base_head(cls, base)
             yield base.text, self.namespace.canonical(qualified) if qualified else None
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import libcst as cst
-
 from chains_lint.diagnostics import Diagnostic, Span
 from chains_lint.model.namespace import Namespace
 from chains_lint.model.types import Chainlet, ClassInfo, StaticValue
-from chains_lint.model.values import dotted_name
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.run_remote.endpoints import model_facts
 from chains_lint.rules.run_remote.examples import HELLO, hello
@@ -32,14 +29,8 @@ _MAX_BASE_DEPTH = 32
 
 def _base_heads(namespace: Namespace, cls: ClassInfo) -> Iterator[tuple[StaticValue, str | None]]:
     """Each base expression of ``cls`` with the qualified name of its head."""
-    module = namespace.module_of(cls)
     for base in cls.bases:
-        node = base.node
-        if isinstance(node, cst.Subscript):  # Generic[T], SomeBase[int]
-            head = dotted_name(node.value)
-            yield base, module.qualify(head) if head else None
-        else:
-            yield base, base.qualified_name
+        yield base, namespace.base_head(cls, base)
 
 
 def _may_provide_run_remote(namespace: Namespace, cls: ClassInfo, depth: int = 0) -> bool:
