@@ -1,39 +1,50 @@
 """Serve one chainlet as its own process: ``python -m chains_runtime.serve TARGET``.
 
 ``TARGET`` is ``path/to/chain.py:ClassName`` (the file's folder is added to ``sys.path``) or
-``package.module:ClassName``. The wiring (name, dependency URLs, service token, ...) comes from
-``CHAINS_CONFIG`` / ``CHAINS_CONFIG_FILE`` (see ``chains_runtime.wiring``); dependencies are
-called over HTTP through ``chains_runtime.stubs``.
+``package.module:ClassName``; ``ClassName`` may also be a chainlet that the module's chainlets
+reach through ``depends(...)`` without the module naming it. The wiring (name, dependency URLs,
+service token, ...) comes from ``CHAINS_CONFIG`` / ``CHAINS_CONFIG_FILE`` (see
+``chains_runtime.wiring``); dependencies are called over HTTP through ``chains_runtime.stubs``.
+
+Where to listen: ``--host`` / ``--port``, or ``--fd N``, a listening socket inherited from the
+parent (``chains-run`` binds every port first, so all URLs are known before any chainlet starts
+and no other program can take a port in between). ``--secrets-fd N`` reads the secrets as one
+JSON object from an inherited pipe instead of ``secrets_dir``, so they are never on a disk, a
+command line or in the environment. ``--parent-pid PID`` ends the process when its parent
+ends (see ``chains_runtime.run.lifeline``).
 
 Bad wiring (malformed JSON, a missing dependency URL, a missing token) or an unloadable target
 exits with status 2 and a one-line ``error:`` message on stderr, before anything listens.
 uvicorn serves the app (with uvloop and httptools when importable); SIGTERM / SIGINT stop it
-gracefully: in-flight requests finish, then the dependency clients are closed. After a signal
-uvicorn re-raises it, so the process exits by that signal (status -15 for SIGTERM).
+gracefully: in-flight requests get ``--graceful-timeout`` seconds to finish, then the dependency
+clients are closed. After a signal uvicorn re-raises it, so the process exits by that signal
+(status -15 for SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
+import dataclasses
 import importlib.util
+import json
+import os
 import socket
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 import uvicorn
 
-from chains_runtime import import_alias
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.errors import ChainsError, ChainsUsageError
+from chains_runtime.run.discovery import find_chainlet, load_module
+from chains_runtime.run.lifeline import ParentGoneError, die_with_parent
 from chains_runtime.server import create_app
 from chains_runtime.stubs import RemoteStubProvider, RequestIdMiddleware
 from chains_runtime.wiring import load_wiring
 
 EXIT_CONFIG_ERROR = 2
+DEFAULT_GRACEFUL_TIMEOUT_SEC = 30.0
 
 
 class _Server(uvicorn.Server):
@@ -61,9 +72,10 @@ def load_chainlet(target: str) -> type[ChainletBase]:
         raise ChainsUsageError(
             f"expected PATH_OR_MODULE:ClassName (e.g. chain.py:HelloAll), got {target!r}"
         )
-    import_alias.install()
-    module = _load_module(location)
+    module = load_module(location)
     value = getattr(module, class_name, None)
+    if value is None:
+        value = find_chainlet(module, class_name)
     if value is None:
         raise ChainsUsageError(f"{location!r} defines no `{class_name}`")
     if not (isinstance(value, type) and issubclass(value, ChainletBase)):
@@ -71,24 +83,34 @@ def load_chainlet(target: str) -> type[ChainletBase]:
     return value
 
 
-def _load_module(location: str) -> ModuleType:
-    path = Path(location)
-    if location.endswith(".py") or path.is_file():
-        path = path.resolve()
-        if not path.is_file():
-            raise ChainsUsageError(f"chain file {location!r} does not exist")
-        folder = str(path.parent)
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-        name = path.stem
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise ChainsUsageError(f"cannot import {location!r}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        return module
-    return importlib.import_module(location)
+def read_secrets_fd(fd: int) -> dict[str, str]:
+    """A JSON object of secret values read to the end of file descriptor ``fd`` (then closed)."""
+    try:
+        with os.fdopen(fd, "rb") as pipe:
+            data = pipe.read()
+    except OSError as exc:
+        raise ChainsUsageError(f"cannot read secrets from --secrets-fd {fd}: {exc}") from None
+    try:
+        values = json.loads(data) if data else {}
+    except ValueError:
+        values = None
+    if not isinstance(values, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in values.items()
+    ):
+        raise ChainsUsageError(f"--secrets-fd {fd} must give a JSON object of strings")
+    return values
+
+
+def inherited_socket(fd: int) -> socket.socket:
+    """The listening socket inherited as ``fd`` (its family and type read from the socket)."""
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError as exc:
+        raise ChainsUsageError(f"--fd {fd} is not an inherited socket: {exc}") from None
+    if sock.type != socket.SOCK_STREAM:
+        sock.detach()
+        raise ChainsUsageError(f"--fd {fd} is not a stream (TCP) socket")
+    return sock
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,15 +119,48 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve one chainlet over HTTP, wired by CHAINS_CONFIG / CHAINS_CONFIG_FILE.",
     )
     parser.add_argument("target", help="PATH_OR_MODULE:ClassName, e.g. chain.py:HelloAll")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default=None, help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (8080)")
+    parser.add_argument(
+        "--fd", type=int, default=None, help="serve on this inherited listening socket instead"
+    )
+    parser.add_argument(
+        "--secrets-fd",
+        type=int,
+        default=None,
+        help="read the secrets as a JSON object from this inherited file descriptor",
+    )
+    parser.add_argument(
+        "--graceful-timeout",
+        type=float,
+        default=DEFAULT_GRACEFUL_TIMEOUT_SEC,
+        help="seconds in-flight requests get to finish after SIGTERM (default 30)",
+    )
+    parser.add_argument(
+        "--parent-pid",
+        type=int,
+        default=None,
+        help="end this process when that one (its parent) ends (Linux)",
+    )
     parser.add_argument("--log-level", default="info")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.fd is not None and (args.host is not None or args.port is not None):
+        parser.error("give either --fd or --host/--port, not both")
+    if args.parent_pid is not None:
+        try:
+            die_with_parent(args.parent_pid)
+        except ParentGoneError as exc:
+            print(f"chains_runtime.serve: {exc}; not starting", file=sys.stderr)
+            return 1
     try:
+        # First: the parent may be waiting to finish writing into the pipe.
+        secrets = read_secrets_fd(args.secrets_fd) if args.secrets_fd is not None else None
+        sockets = [inherited_socket(args.fd)] if args.fd is not None else None
         chainlet_cls = load_chainlet(args.target)
         wiring = load_wiring()
         provider = RemoteStubProvider(chainlet_cls, wiring)
@@ -117,25 +172,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ChainsError as exc:
         print(f"chains_runtime.serve: error: {exc}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
+    if secrets is not None:
+        config = dataclasses.replace(config, secrets=secrets, secrets_dir=None)
     app = RequestIdMiddleware(create_app(chainlet_cls, config=config))
     uvicorn_config = uvicorn.Config(
         app,
-        host=args.host,
-        port=args.port,
+        host=args.host or "127.0.0.1",
+        port=8080 if args.port is None else args.port,
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
         lifespan="on",
         log_level=args.log_level,
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=max(0, round(args.graceful_timeout)),
     )
     server = _Server(uvicorn_config, provider)
     # uvicorn handles SIGTERM / SIGINT: stop accepting, finish in-flight requests, shut down.
     if importlib.util.find_spec("uvloop") is not None:
         import uvloop
 
-        uvloop.run(server.serve())
+        uvloop.run(server.serve(sockets=sockets))
     else:
-        asyncio.run(server.serve())
+        asyncio.run(server.serve(sockets=sockets))
     return 0 if server.started else 1
+
+
+def serve_chainlet(chainlet_cls: type[ChainletBase], argv: Sequence[str] | None = None) -> int:
+    """Serve an already imported chainlet class the way ``main`` serves a TARGET.
+
+    The entry point of the servers chains-build generates: ``argv`` (default
+    ``sys.argv[1:]``) holds the options (``--host``, ``--port``...) without a target.
+    """
+    target = f"{chainlet_cls.__module__}:{chainlet_cls.__name__}"
+    return main([target, *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

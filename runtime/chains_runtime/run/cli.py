@@ -1,0 +1,234 @@
+"""``chains-run PATH``: run a chain file locally and print the entrypoint's result.
+
+Exit codes: 0 success; 1 the chain failed (a chainlet raised or did not start, a timeout);
+2 a usage error (flags, PATH, ``--input``, ``--secret``, no entrypoint); 128+N when stopped by
+signal N (130 for Ctrl-C). stdout carries only the result, one compact JSON line per result
+(per item for a streaming ``run_remote``); progress and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from chains_runtime.errors import ChainsUsageError
+from chains_runtime.run.discovery import Chain, discover_chain
+from chains_runtime.run.in_process import (
+    CallTimeoutError,
+    ChainletFailure,
+    run_in_process,
+    shared_data_dir,
+)
+from chains_runtime.run.inputs import CallInput, parse_input, read_input_text
+from chains_runtime.run.launcher import LaunchOptions, ServeAddress, run_chain, serve_chain
+from chains_runtime.run.output import OutputClosedError, Reporter, ResultChannel
+from chains_runtime.run.processes import PortError
+from chains_runtime.run.secret_values import Redactor, collect_secrets, secret_warnings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SIGINT = 128 + signal.SIGINT
+
+DEFAULT_STARTUP_TIMEOUT_SEC = 60.0
+DEFAULT_SERVE_PORT = 8080
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chains-run",
+        description=(
+            "Run a chain file locally: each chainlet as its own HTTP server process (default) "
+            "or all in this process (--in-process), call the entrypoint once and print its "
+            "result as JSON on stdout; or keep the chain serving (--serve)."
+        ),
+    )
+    parser.add_argument("path", metavar="PATH", help="the chain file (.py)")
+    parser.add_argument(
+        "--input",
+        metavar="JSON",
+        help="the entrypoint's run_remote arguments as a JSON object by name; "
+        "@FILE reads a file, - reads stdin (default: {})",
+    )
+    parser.add_argument(
+        "--in-process", action="store_true", help="run every chainlet in this process (no HTTP)"
+    )
+    parser.add_argument(
+        "--serve", action="store_true", help="keep the chain up, serving the entrypoint"
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        help=f"with --serve: the entrypoint's port (default {DEFAULT_SERVE_PORT}; 0 picks one)",
+    )
+    parser.add_argument("--host", help="with --serve: the entrypoint's address (127.0.0.1)")
+    parser.add_argument(
+        "--api-key", metavar="KEY", help="with --serve: callers of the entrypoint must send it"
+    )
+    parser.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a secret value (repeatable); each chainlet sees only the keys it declares",
+    )
+    parser.add_argument(
+        "--secrets-dir", type=Path, metavar="DIR", help="a folder with one file per secret"
+    )
+    parser.add_argument(
+        "--entrypoint", metavar="NAME", help="the chainlet class to call (default: the marked one)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="SEC",
+        help="fail if the call takes longer (default: no limit)",
+    )
+    parser.add_argument(
+        "--startup-timeout",
+        type=_positive_seconds,
+        metavar="SEC",
+        help=f"fail if a chainlet is not ready by then (default {DEFAULT_STARTUP_TIMEOUT_SEC:g})",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="copy the chainlets' logs to stderr"
+    )
+    return parser
+
+
+def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.serve:
+        if args.in_process:
+            parser.error("--serve and --in-process cannot be combined")
+        if args.input is not None:
+            parser.error("--input is not allowed with --serve: callers send the arguments")
+        if args.timeout is not None:
+            parser.error("--timeout applies to the one call of a run, not to --serve")
+    else:
+        serve_only = {"--port": args.port, "--host": args.host, "--api-key": args.api_key}
+        for flag, value in serve_only.items():
+            if value is not None:
+                parser.error(f"{flag} only applies with --serve")
+    if args.in_process and args.startup_timeout is not None:
+        parser.error("--startup-timeout does not apply to --in-process (nothing starts)")
+
+
+def _prepare(
+    args: argparse.Namespace, reporter: Reporter
+) -> tuple[Chain, dict[str, str], CallInput | None]:
+    """Everything a usage error can come from, checked before anything runs."""
+    chain = discover_chain(Path(args.path), args.entrypoint)
+    secret_values = collect_secrets(args.secret, args.secrets_dir)
+    for warning in secret_warnings(chain.chainlets, secret_values):
+        reporter.warning(warning)
+    call_input = None
+    if not args.serve:
+        text, source = read_input_text(args.input, sys.stdin)
+        call_input = parse_input(text, source, chain.entrypoint)
+    if args.in_process:
+        shared_data_dir(chain)
+    return chain, secret_values, call_input
+
+
+def _run_in_process(
+    chain: Chain,
+    call_input: CallInput,
+    secret_values: dict[str, str],
+    timeout: float | None,
+    results: ResultChannel,
+    reporter: Reporter,
+) -> int:
+    try:
+        run_in_process(chain, call_input, secret_values, results.write, timeout)
+    except ChainletFailure as failure:
+        if failure.during_init:
+            reporter.error(
+                f"chainlet `{failure.chainlet}` failed in __init__: "
+                f"{failure.type}: {failure.message}"
+            )
+            reporter.block(f"traceback of `{failure.chainlet}`", failure.traceback)
+        else:
+            reporter.chainlet_failed(
+                failure.chainlet, failure.type, failure.message, failure.traceback
+            )
+        return EXIT_FAILED
+    except (CallTimeoutError, OutputClosedError) as exc:
+        reporter.error(str(exc))
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_combinations(parser, args)
+    with ResultChannel() as results:
+        reporter = Reporter(Redactor([args.api_key] if args.api_key else []))
+        try:
+            chain, secret_values, call_input = _prepare(args, reporter)
+        except ChainsUsageError as exc:
+            reporter.error(str(exc))
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            return EXIT_SIGINT
+        hidden = [*secret_values.values(), *([args.api_key] if args.api_key else [])]
+        reporter = Reporter(Redactor(hidden))
+        try:
+            if args.in_process:
+                assert call_input is not None
+                return _run_in_process(
+                    chain, call_input, secret_values, args.timeout, results, reporter
+                )
+            options = LaunchOptions(
+                startup_timeout=args.startup_timeout or DEFAULT_STARTUP_TIMEOUT_SEC,
+                verbose=args.verbose,
+                serve=ServeAddress(
+                    host=args.host or "127.0.0.1",
+                    port=DEFAULT_SERVE_PORT if args.port is None else args.port,
+                    api_key=args.api_key,
+                )
+                if args.serve
+                else None,
+            )
+            if args.serve:
+                return asyncio.run(serve_chain(chain, secret_values, options, reporter))
+            assert call_input is not None
+            return asyncio.run(
+                run_chain(
+                    chain, call_input, secret_values, options, reporter, results.write, args.timeout
+                )
+            )
+        except PortError as exc:
+            reporter.error(f"{exc}; choose another --port")
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            reporter.error("interrupted by SIGINT")
+            return EXIT_SIGINT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
