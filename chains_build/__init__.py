@@ -1,4 +1,7 @@
-"""chains-build: Docker build contexts, servers and manifests from a chain model.
+"""chains-build: Docker build contexts, servers and deployment files from a chain model.
 
-Not built yet; see the project's issues.
+``chains-build PATH -o OUT`` (``chains_build.cli``) lints the chain, plans it
+(``chains_build.planner``: one :class:`~chains_build.plan.ChainPlan`), and renders from the
+plan a build context per chainlet (``contexts``, ``dockerfile``, ``server_module``),
+``docker-compose.yaml`` (``compose``), Kubernetes manifests (``k8s``) and ``chain.json``.
 """

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -22,8 +26,11 @@ from chains_runtime.client import (
     RemoteChainletError,
     parse_retry_after,
 )
+from chains_runtime.client.connection import ConnectFailedError
+from chains_runtime.client.pool import ConnectionPool
 from chains_runtime.context import DeployedServiceDescriptor
 from chains_runtime.definitions import RPCOptions
+from chains_runtime.errors import ChainsUsageError
 from chains_runtime.protocol import (
     END_FRAME,
     REQUEST_ID_HEADER,
@@ -46,6 +53,8 @@ T = TypeVar("T")
 FAST = Backoff(base_sec=0.01, max_sec=0.05)
 ATTEMPTS: Counter[tuple[str, str]] = Counter()
 """(scenario, request id) -> attempts the server saw."""
+IN_FLIGHT: Counter[str] = Counter()
+"""Calls of the ``slowish`` scenario running now, and the most at once."""
 
 
 def _detail(status: int, type_: str = "ValueError", message: str = "boom") -> ErrorDetail:
@@ -101,11 +110,44 @@ async def _run_remote(request: Request) -> Response:
     if scenario == "slow":
         await asyncio.sleep(2.0)
         return JSONResponse("late")
+    if scenario == "whoami":  # which client connection carried the call
+        client = request.client
+        return JSONResponse(client.port if client else None)
+    if scenario == "slowish":
+        IN_FLIGHT["now"] += 1
+        IN_FLIGHT["max"] = max(IN_FLIGHT["max"], IN_FLIGHT["now"])
+        try:
+            await asyncio.sleep(0.05)
+        finally:
+            IN_FLIGHT["now"] -= 1
+        client = request.client
+        return JSONResponse(client.port if client else None)
+    if scenario == "big":
+        return JSONResponse({"received": len(args["blob"]), "blob": "y" * 3_000_000})
     return _stream(scenario)
+
+
+_LONG_STREAMS = {"stream_big", "stream_paced", "stream_stall"}
 
 
 def _stream(scenario: str) -> Response:
     async def frames() -> AsyncIterator[bytes]:
+        if scenario == "stream_big":  # ~4 MB of frames, to outpace a slow reader
+            for i in range(2000):
+                yield encode_data_frame({"i": i, "pad": "z" * 2000})
+            yield END_FRAME
+            return
+        if scenario == "stream_paced":  # a steady producer: a frame every 0.1 s
+            for i in range(4):
+                yield encode_data_frame({"i": i})
+                await asyncio.sleep(0.1)
+            yield END_FRAME
+            return
+        if scenario == "stream_stall":
+            yield encode_data_frame({"i": 0})
+            await asyncio.sleep(2.0)
+            yield END_FRAME
+            return
         for i in range(3):
             yield encode_data_frame({"i": i})
             if scenario == "stream_error" and i == 1:
@@ -114,7 +156,7 @@ def _stream(scenario: str) -> Response:
         if scenario == "stream_ok":
             yield END_FRAME
 
-    if scenario not in ("stream_ok", "stream_error", "stream_cut"):
+    if scenario not in {"stream_ok", "stream_error", "stream_cut"} | _LONG_STREAMS:
         return PlainTextResponse("no such scenario", status_code=404)
     return StreamingResponse(frames(), media_type="application/x-ndjson")
 
@@ -374,3 +416,430 @@ def test_parse_frame() -> None:
     assert isinstance(parse_frame(END_FRAME), EndFrame)
     with pytest.raises(ProtocolError, match="expected a stream frame"):
         parse_frame(b'{"item": 1}')
+
+
+# -- the transport: keep-alive pool, limits, bodies, timeouts ------------------------------
+
+
+def test_sequential_calls_reuse_one_kept_alive_connection(base_url: str) -> None:
+    async def go() -> list[int]:
+        async with _client(base_url, "whoami") as client:
+            return [await client.call({}) for _ in range(20)]
+
+    ports = _run(go)
+    assert len(set(ports)) == 1
+
+
+def test_concurrent_calls_each_get_their_own_answer(base_url: str) -> None:
+    async def worker(client: DependencyClient, worker_id: int) -> list[bool]:
+        checks = []
+        for n in range(40):
+            rid = f"w{worker_id}-{n}"
+            result = await client.call({"w": worker_id, "n": n}, request_id=rid)
+            checks.append(
+                result["args"] == {"w": worker_id, "n": n} and result["request_id"] == rid
+            )
+        return checks
+
+    async def go() -> list[bool]:
+        async with _client(base_url, "ok", concurrency_limit=8) as client:
+            results = await asyncio.gather(*(worker(client, w) for w in range(16)))
+        return [ok for checks in results for ok in checks]
+
+    checks = _run(go)
+    assert len(checks) == 640 and all(checks)
+
+
+def test_concurrency_limit_bounds_the_connections(base_url: str) -> None:
+    IN_FLIGHT.clear()
+
+    async def go() -> list[int]:
+        async with _client(base_url, "slowish", concurrency_limit=2) as client:
+            return list(await asyncio.gather(*(client.call({}) for _ in range(8))))
+
+    ports = _run(go)
+    assert IN_FLIGHT["max"] == 2
+    assert len(set(ports)) == 2
+
+
+async def _until_received(scenario: str, rid: str) -> None:
+    deadline = time.monotonic() + 5
+    while ATTEMPTS[(scenario, rid)] == 0:
+        assert time.monotonic() < deadline, "the call did not reach the server"
+        await asyncio.sleep(0.01)
+
+
+def test_waiting_for_a_free_connection_respects_the_timeout(base_url: str) -> None:
+    rid = _rid()
+
+    async def go() -> None:
+        async with _client(base_url, "slow", concurrency_limit=1) as client:
+            busy = asyncio.ensure_future(client.call({}, request_id=rid))
+            await _until_received("slow", rid)
+            try:
+                with pytest.raises(DependencyTimeoutError, match="stayed busy"):
+                    await client.call({}, timeout_sec=0.2)
+            finally:
+                busy.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await busy
+
+    _run(go)
+
+
+def test_a_cancelled_call_frees_its_connection_slot(base_url: str) -> None:
+    rid = _rid()
+
+    async def go() -> Any:
+        slow = _client(base_url, "slow", concurrency_limit=1)
+        async with slow:
+            task = asyncio.ensure_future(slow.call({}, request_id=rid))
+            await _until_received("slow", rid)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            start = time.monotonic()
+            with pytest.raises(DependencyTimeoutError):
+                await slow.call({}, timeout_sec=0.3)  # gets the slot, then times out on "slow"
+            return time.monotonic() - start
+
+    assert _run(go) < 1.5
+
+
+def test_one_client_serves_successive_event_loops(base_url: str) -> None:
+    client = _client(base_url, "ok")
+    first = asyncio.run(client.call({"n": 1}))
+    second = asyncio.run(client.call({"n": 2}))
+    asyncio.run(client.aclose())
+    assert (first["args"], second["args"]) == ({"n": 1}, {"n": 2})
+
+
+def test_large_request_and_answer_bodies(base_url: str) -> None:
+    async def go() -> Any:
+        async with _client(base_url, "big") as client:
+            return await client.call({"blob": "x" * 2_000_000})
+
+    result = _run(go)
+    assert result["received"] == 2_000_000
+    assert result["blob"] == "y" * 3_000_000
+
+
+def test_a_slow_reader_gets_a_big_stream_whole(base_url: str) -> None:
+    async def go() -> list[int]:
+        seen: list[int] = []
+        async with _client(base_url, "stream_big") as client:
+            async for item in client.stream({}):
+                if not seen:
+                    await asyncio.sleep(0.3)  # let the server fill our buffer
+                seen.append(item["i"])
+        return seen
+
+    assert _run(go) == list(range(2000))
+
+
+def test_a_stalled_stream_times_out(base_url: str) -> None:
+    items: list[Any] = []
+
+    async def go() -> None:
+        async with _client(base_url, "stream_stall") as client:
+            async for item in client.stream({}, timeout_sec=0.3):
+                items.append(item)
+
+    start = time.monotonic()
+    with pytest.raises(DependencyTimeoutError, match=r"stalled .* after 1 items"):
+        _run(go)
+    assert time.monotonic() - start < 1.5
+    assert items == [{"i": 0}]
+
+
+def test_a_slow_consumer_is_not_a_stalled_stream(base_url: str) -> None:
+    async def go() -> list[Any]:
+        items: list[Any] = []
+        async with _client(base_url, "stream_paced") as client:
+            async for item in client.stream({}, timeout_sec=0.2):
+                await asyncio.sleep(0.3)  # longer than the timeout, between two pieces
+                items.append(item["i"])
+        return items
+
+    assert _run(go) == [0, 1, 2, 3]
+
+
+def test_a_request_id_that_would_break_the_request_is_refused(base_url: str) -> None:
+    async def go() -> Any:
+        async with _client(base_url, "ok") as client:
+            return await client.call({}, request_id="abc\r\nx-evil: 1")
+
+    with pytest.raises(ChainsUsageError, match="x-request-id"):
+        _run(go)
+
+
+def test_a_closed_client_says_so(base_url: str) -> None:
+    async def go() -> Any:
+        client = _client(base_url, "ok")
+        await client.call({})
+        await client.aclose()
+        return await client.call({})
+
+    with pytest.raises(DependencyUnavailableError, match="client was closed"):
+        _run(go)
+
+
+# -- answers uvicorn never sends: a scripted server ----------------------------------------
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+class ScriptedServer:
+    """A TCP server on loopback, in its own thread, whose handler writes raw bytes."""
+
+    def __init__(self, handler: Handler, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.connections = 0
+        self.requests = 0
+        self._handler = handler
+        self._loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(ready, ssl_context), daemon=True)
+        self._thread.start()
+        assert ready.wait(10), "scripted server did not start"
+
+    def _run(self, ready: threading.Event, ssl_context: ssl.SSLContext | None) -> None:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.connections += 1
+            try:
+                await self._handler(reader, writer)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                writer.close()
+
+        async def start() -> asyncio.Server:
+            return await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ssl_context)
+
+        self._server = self._loop.run_until_complete(start())
+        self.port = self._server.sockets[0].getsockname()[1]
+        ready.set()
+        self._loop.run_forever()
+        self._server.close()
+        self._loop.run_until_complete(self._server.wait_closed())
+        self._loop.close()
+
+    async def read_request(self, reader: asyncio.StreamReader) -> bytes:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        self.requests += 1
+        return await reader.readexactly(length)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[..., ScriptedServer]]:
+    servers: list[ScriptedServer] = []
+
+    def start(handler: Handler, ssl_context: ssl.SSLContext | None = None) -> ScriptedServer:
+        server = ScriptedServer(handler, ssl_context)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def _call_scripted(server: ScriptedServer, **kwargs: Any) -> Any:
+    async def go() -> Any:
+        url = f"http://127.0.0.1:{server.port}"
+        async with DependencyClient("Callee", url, backoff=FAST, **kwargs) as client:
+            return await client.call({"x": 1})
+
+    return _run(go)
+
+
+def test_chunked_and_interim_answers(scripted: Callable[..., ScriptedServer]) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await server.read_request(reader)
+            writer.write(b"HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+            writer.write(b'5\r\n{"a":\r\n')
+            await writer.drain()
+            writer.write(b"2\r\n1}\r\n0\r\n\r\n")
+            await writer.drain()
+
+    server = scripted(handler)
+    assert _call_scripted(server) == {"a": 1}
+
+
+def test_an_answer_ended_by_closing_the_connection(scripted: Callable[..., ScriptedServer]) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)
+        writer.write(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"done": true}')
+        await writer.drain()
+
+    server = scripted(handler)
+    assert _call_scripted(server) == {"done": True}
+
+
+def test_connection_close_is_respected(scripted: Callable[..., ScriptedServer]) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n42")
+        await writer.drain()
+
+    server = scripted(handler)
+
+    async def go() -> list[Any]:
+        url = f"http://127.0.0.1:{server.port}"
+        async with DependencyClient("Callee", url) as client:
+            return [await client.call({}) for _ in range(3)]
+
+    assert _run(go) == [42, 42, 42]
+    assert server.connections == 3
+
+
+def test_a_malformed_answer_is_a_transport_failure(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)
+        writer.write(b"SMTP ready\r\n\r\n")
+        await writer.drain()
+
+    server = scripted(handler)
+    with pytest.raises(DependencyUnavailableError, match="malformed HTTP response"):
+        _call_scripted(server, retries=2)
+    assert server.requests == 1
+
+
+def test_a_server_closing_before_it_answers_is_not_retried(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)  # the request arrived: it may have run
+
+    server = scripted(handler)
+    with pytest.raises(DependencyUnavailableError, match="closed the connection before"):
+        _call_scripted(server, retries=2)
+    assert server.requests == 1
+
+
+def test_a_stream_cut_mid_body(scripted: Callable[..., ScriptedServer]) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)
+        frame = encode_data_frame({"i": 0})
+        writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+        writer.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+        await writer.drain()
+
+    server = scripted(handler)
+    items: list[Any] = []
+
+    async def go() -> None:
+        url = f"http://127.0.0.1:{server.port}"
+        async with DependencyClient("Callee", url) as client:
+            async for item in client.stream({}):
+                items.append(item)
+
+    with pytest.raises(IncompleteStreamError, match="cut after 1 items"):
+        _run(go)
+    assert items == [{"i": 0}]
+
+
+def test_https(scripted: Callable[..., ScriptedServer], tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            body = await server.read_request(reader)
+            answer = b'{"echo": %s}' % body
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(answer), answer))
+            await writer.drain()
+
+    server = scripted(handler, server_context)
+    client_context = ssl.create_default_context(cafile=str(cert))
+
+    async def go() -> list[bytes]:
+        pool = ConnectionPool(f"https://127.0.0.1:{server.port}/p", ssl_context=client_context)
+        try:
+            return [await (await pool.post(b'"hi"', timeout_sec=5)).read() for _ in range(2)]
+        finally:
+            await pool.aclose()
+
+    assert _run(go) == [b'{"echo": "hi"}', b'{"echo": "hi"}']
+    assert server.connections == 1
+
+    async def untrusted() -> None:
+        pool = ConnectionPool(f"https://127.0.0.1:{server.port}/p")
+        try:
+            await pool.post(b"{}", timeout_sec=5)
+        finally:
+            await pool.aclose()
+
+    with pytest.raises(ConnectFailedError, match="CERTIFICATE_VERIFY_FAILED"):
+        _run(untrusted)
+
+
+def test_idle_connections_expire(scripted: Callable[..., ScriptedServer]) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await server.read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+
+    server = scripted(handler)
+
+    async def go() -> None:
+        pool = ConnectionPool(f"http://127.0.0.1:{server.port}/", keepalive_expiry_sec=0.1)
+        try:
+            await (await pool.post(b"{}", timeout_sec=5)).read()
+            await (await pool.post(b"{}", timeout_sec=5)).read()  # reused
+            await asyncio.sleep(0.2)  # past the expiry: the idle connection is not reused
+            await (await pool.post(b"{}", timeout_sec=5)).read()
+        finally:
+            await pool.aclose()
+
+    _run(go)
+    assert server.connections == 2
+
+
+def test_bad_urls_are_refused() -> None:
+    for url in ("ftp://host/x", "http:///x", "http://host:notaport/x"):
+        with pytest.raises(ChainsUsageError, match="invalid URL"):
+            DependencyClient("Callee", url)
+
+
+def test_bytes_after_the_answer_keep_the_answer_but_not_the_connection(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await server.read_request(reader)
+            answer = b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n"
+            writer.write(answer + b"1" + answer + b"2")  # an answer nobody asked for
+            await writer.drain()
+
+    server = scripted(handler)
+
+    async def go() -> list[Any]:
+        url = f"http://127.0.0.1:{server.port}"
+        async with DependencyClient("Callee", url) as client:
+            return [await client.call({}) for _ in range(2)]
+
+    assert _run(go) == [1, 1]
+    assert server.connections == 2

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
+import re
 import socket
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import chains_runtime as chains
 import httpx
 import pytest
-import uvicorn
 from chains_runtime.client import DependencyUnavailableError
 from chains_runtime.protocol import END_FRAME, SERVICE_TOKEN_HEADER, parse_frame
-from chains_runtime.server import ServerConfig, create_app
-from starlette.requests import ClientDisconnect
+from chains_runtime.server import ServerConfig
+from chains_runtime.server.access_log import AccessLog, configure_access_log
+
+from tests.server_helpers import ServedChainlets, ThreadedServer
 
 
 class Echo(chains.ChainletBase):
@@ -78,31 +82,12 @@ class WithSecret(chains.ChainletBase):
         return self._token
 
 
-class _Server:
-    def __init__(self, chainlet_cls: type[chains.ChainletBase], config: ServerConfig) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.app = create_app(chainlet_cls, config=config)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture
 def serve() -> Iterator[object]:
-    servers: list[_Server] = []
+    servers: list[ThreadedServer] = []
 
     def start(chainlet_cls: type[chains.ChainletBase], **config: object) -> httpx.Client:
-        server = _Server(chainlet_cls, ServerConfig(**config))  # type: ignore[arg-type]
+        server = ThreadedServer(chainlet_cls, ServerConfig(**config))  # type: ignore[arg-type]
         servers.append(server)
         return httpx.Client(base_url=server.url, timeout=10)
 
@@ -274,7 +259,8 @@ def test_stream_disconnect_releases_the_slot(serve) -> None:  # type: ignore[no-
     # leaving mid-stream, after some frames, releases the slot too
     with client.stream("POST", "/run_remote", json={"n": 1000, "delay": 0.01}) as response:
         lines = response.iter_lines()
-        assert json.loads(next(lines)) == {"data": 0}
+        first = next(lines)
+        assert json.loads(first) == {"data": 0}, first
     assert _stream_ok(client, time.monotonic() + 3).status_code == 200
 
 
@@ -307,7 +293,7 @@ def test_stream_disconnect_while_queued_releases_the_slot(serve) -> None:  # typ
 
 def test_stream_never_iterated_releases_the_slot() -> None:
     # The transport fails on the response start: Starlette never starts the body generator.
-    server = _Server(SlowStreamer, ServerConfig(predict_concurrency=1, queue_size=0))
+    server = ThreadedServer(SlowStreamer, ServerConfig(predict_concurrency=1, queue_size=0))
     try:
         body = b'{"n": 5}'
         scope = {
@@ -336,8 +322,7 @@ def test_stream_never_iterated_releases_the_slot() -> None:
             await server.app(scope, receive, send)  # type: ignore[arg-type]
 
         for _ in range(3):  # the app and its started state, driven from this thread's loop
-            with pytest.raises(ClientDisconnect):
-                asyncio.run(call())
+            asyncio.run(asyncio.wait_for(call(), 5))  # the client is gone: nothing to report
         client = httpx.Client(base_url=server.url, timeout=10)
         response = _stream_ok(client, time.monotonic() + 2)
         assert response.status_code == 200, response.text
@@ -359,3 +344,225 @@ def test_stream_slot_released_exactly_once(serve) -> None:  # type: ignore[no-un
         refused = client.post("/run_remote", json={"n": 1})
         assert refused.status_code == 503 and _error(refused)["type"] == "Overloaded"
         assert running.result().content.endswith(END_FRAME)
+
+
+# -- request ids and the access log ------------------------------------------------------
+
+Serve = Callable[..., httpx.Client]
+
+
+class WhoAmI(chains.ChainletBase):
+    async def run_remote(self, text: str = "") -> str | None:
+        return chains.current_request_id()
+
+
+class WhoAmISync(chains.ChainletBase):
+    def run_remote(self) -> str | None:
+        return chains.current_request_id()
+
+
+def test_user_code_reads_the_request_id(serve: Serve) -> None:
+    for chainlet in (WhoAmI, WhoAmISync):
+        client = serve(chainlet)
+        given = client.post("/run_remote", json={}, headers={"x-request-id": "req-42"})
+        assert given.json() == "req-42" and given.headers["x-request-id"] == "req-42"
+        made = client.post("/run_remote", json={})
+        assert made.json() == made.headers["x-request-id"]
+        assert re.fullmatch("[0-9a-f]{32}", made.json())
+    assert chains.current_request_id() is None
+
+
+def test_unsafe_incoming_request_id_is_replaced(serve: Serve) -> None:
+    client = serve(WhoAmI)
+    for bad in ("x" * 129, "has space", "tab\there"):
+        response = client.post("/run_remote", json={}, headers={"x-request-id": bad})
+        assert response.status_code == 200
+        assert re.fullmatch("[0-9a-f]{32}", response.headers["x-request-id"])
+        assert response.json() == response.headers["x-request-id"]
+
+
+def _access_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "chains_runtime.access"]
+
+
+def test_access_log_one_line_per_call_without_bodies_or_secrets(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="chains_runtime.access")
+    client = serve(WhoAmI, service_token="tok-SECRET", require_service_token=True)
+    token = {SERVICE_TOKEN_HEADER: "tok-SECRET"}
+    body = {"text": "BODY-PAYLOAD"}
+    ok = client.post("/run_remote", json=body, headers={**token, "x-request-id": "a-1"})
+    bad = client.post("/run_remote", json={"nope": 1}, headers={**token, "x-request-id": "a-2"})
+    denied = client.post("/run_remote", json=body, headers={"x-request-id": "a-3"})
+    assert (ok.status_code, bad.status_code, denied.status_code) == (200, 422, 401)
+    client.get("/healthz")  # operational endpoints are not logged
+    lines = _access_lines(caplog)
+    assert len(lines) == 3, lines
+    for line, (rid, status) in zip(lines, [("a-1", 200), ("a-2", 422), ("a-3", 401)], strict=True):
+        match = re.fullmatch(
+            r"request_id=(\S+) chainlet=WhoAmI status=(\d+) duration_ms=(\d+\.\d\d)", line
+        )
+        assert match, line
+        assert match.group(1) == rid and int(match.group(2)) == status
+    record = next(r for r in caplog.records if r.name == "chains_runtime.access")
+    assert record.__dict__["request_id"] == "a-1" and record.__dict__["status"] == 200
+    text = caplog.text
+    assert "BODY-PAYLOAD" not in text and "SECRET" not in text and "nope" not in text
+
+
+def test_stream_access_line_says_how_it_ended(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="chains_runtime.access")
+    client = serve(Streamer)
+    client.post("/run_remote", json={"n": 2})
+    client.post("/run_remote", json={"n": 3, "fail_at": 1})
+    deadline = time.monotonic() + 5  # logged once closed, just after its last frame went out
+    while len(lines := _access_lines(caplog)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [line.rsplit(" ", 1)[1] for line in lines] == ["stream=complete", "stream=error"]
+
+
+def test_unknown_path_404_and_wrong_method_405(serve: Serve) -> None:
+    client = serve(Echo)
+    missing = client.get("/nope")
+    assert missing.status_code == 404 and _error(missing)["type"] == "NotFound"
+    wrong = client.get("/run_remote")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    posted = client.post("/healthz")
+    assert posted.status_code == 405 and posted.headers["allow"] == "GET, HEAD"
+
+
+# -- secrets -------------------------------------------------------------------------------
+
+
+class TwoSecrets(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        assets=chains.Assets(secret_keys=["token", "hf_key", "unset"])
+    )
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._secrets = context.secrets
+
+    async def run_remote(self, key: str) -> str | None:
+        return self._secrets.get(key)
+
+
+def test_secrets_mapping_beats_env_beats_files(
+    serve: Serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "token").write_text("from-file\n")
+    (tmp_path / "hf_key").write_text("hf-from-file\n")
+    (tmp_path / "undeclared").write_text("never-visible\n")
+    monkeypatch.setenv("CHAINS_SECRET_token", "from-env")
+    monkeypatch.setenv("CHAINS_SECRET_undeclared", "never-visible")
+    client = serve(TwoSecrets, secrets_dir=tmp_path)
+    assert client.post("/run_remote", json={"key": "token"}).json() == "from-env"
+    assert client.post("/run_remote", json={"key": "hf_key"}).json() == "hf-from-file"
+    assert client.post("/run_remote", json={"key": "unset"}).json() is None
+    undeclared = client.post("/run_remote", json={"key": "undeclared"})
+    assert undeclared.status_code == 500 and _error(undeclared)["type"] == "UndeclaredSecretError"
+    assert "never-visible" not in undeclared.text
+    mapped = serve(TwoSecrets, secrets_dir=tmp_path, secrets={"token": "from-mapping"})
+    assert mapped.post("/run_remote", json={"key": "token"}).json() == "from-mapping"
+
+
+def test_load_secrets_precedence_and_scope(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("file-a\n")
+    (tmp_path / "b").write_text("file-b")
+    (tmp_path / ".hidden").write_text("x")
+    config = ServerConfig(secrets={"a": "map-a"}, secrets_dir=tmp_path)
+    environ = {"CHAINS_SECRET_a": "env-a", "CHAINS_SECRET_b": "env-b", "CHAINS_SECRET_c": "env-c"}
+    assert config.load_secrets(environ=environ) == {"a": "map-a", "b": "env-b", "c": "env-c"}
+    assert config.load_secrets(["b", "d"], environ={}) == {"b": "file-b"}
+    assert config.load_secrets(["a", "b"], environ=environ) == {"a": "map-a", "b": "env-b"}
+    assert ServerConfig().load_secrets(environ={"CHAINS_SECRET_": "no key"}) == {}
+
+
+def test_missing_secret_names_the_key_and_where_it_was_looked_for(
+    serve: Serve, tmp_path: Path
+) -> None:
+    client = serve(WithSecret, secrets_dir=tmp_path)
+    assert client.get("/readyz").status_code == 503
+    response = client.post("/run_remote", json={})
+    assert response.status_code == 503
+    message = str(_error(response)["message"])
+    assert "`token`" in message and "CHAINS_SECRET_token" in message
+    assert str(tmp_path / "token") in message
+
+
+# -- one request id along a chain of real processes ----------------------------------------
+
+HELLO_CHAIN = Path(__file__).resolve().parent.parent / "examples" / "hello" / "chain.py"
+TOKEN = "server-test-token"
+
+
+@pytest.fixture
+def chainlets() -> Iterator[ServedChainlets]:
+    group = ServedChainlets()
+    try:
+        yield group
+    finally:
+        group.stop_all()
+
+
+def test_leaf_logs_the_request_id_of_the_entrypoint(chainlets: ServedChainlets) -> None:
+    leaf = chainlets.start(
+        f"{HELLO_CHAIN}:SayHello", {"chainlet": "SayHello", "service_token": TOKEN}
+    )
+    entry = chainlets.start(
+        f"{HELLO_CHAIN}:HelloAll",
+        {
+            "chainlet": "HelloAll",
+            "is_entrypoint": True,
+            "dependencies": {"SayHello": leaf.url},
+            "service_token": TOKEN,
+        },
+    )
+    url = f"{entry.url}/run_remote"
+    given = httpx.post(url, json={"names": ["Ada"]}, headers={"x-request-id": "trace-7"})
+    assert given.status_code == 200 and given.headers["x-request-id"] == "trace-7"
+    made = httpx.post(url, json={"names": ["Bo", "Cy"]}, timeout=10)
+    assert made.status_code == 200, made.text
+    made_id = made.headers["x-request-id"]
+    for rid, calls in (("trace-7", 1), (made_id, 2)):
+        entry.wait_for_line(rf"request_id={re.escape(rid)} chainlet=HelloAll status=200 ")
+        pattern = rf"request_id={re.escape(rid)} chainlet=SayHello status=200 "
+        leaf.wait_for_line(pattern)
+        assert len(re.findall(pattern, leaf.stderr())) == calls
+    assert TOKEN not in entry.stderr() + leaf.stderr()
+
+
+@pytest.fixture
+def access_logger() -> Iterator[logging.Logger]:
+    """The access logger, put back as it was after the test configured it."""
+    logger = logging.getLogger("chains_runtime.access")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    try:
+        yield logger
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved
+
+
+def test_configured_access_log_writes_the_logging_format(access_logger: logging.Logger) -> None:
+    stream = io.StringIO()
+    configure_access_log("info", stream)
+    configure_access_log("info", stream)  # idempotent: still one handler
+    assert len(access_logger.handlers) == 1
+    AccessLog("Echo").record("r-1", 200, 0.0123)
+    AccessLog("Echo").record("r-2", 200, 1.5, stream="disconnected")
+    logging.getLogger("chains_runtime.access").info("through logging: %s", "same shape")
+    lines = stream.getvalue().splitlines()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO chains_runtime\.access "
+    assert re.fullmatch(
+        stamp + "request_id=r-1 chainlet=Echo status=200 duration_ms=12.30", lines[0]
+    )
+    assert re.fullmatch(
+        stamp + "request_id=r-2 chainlet=Echo status=200 duration_ms=1500.00 stream=disconnected",
+        lines[1],
+    )
+    assert re.fullmatch(stamp + "through logging: same shape", lines[2])
+    configure_access_log("warning", stream)
+    AccessLog("Echo").record("r-3", 200, 0.1)
+    assert "r-3" not in stream.getvalue()

@@ -11,6 +11,7 @@ from chains_runtime.context import (
     DeploymentContext,
     Environment,
     Secrets,
+    current_request_id,
 )
 from chains_runtime.definitions import (
     Assets,
@@ -36,6 +37,7 @@ from chains_runtime.errors import (
 from chains_runtime.local import run_local
 from chains_runtime.markers import depends, depends_context, mark_entrypoint
 from chains_runtime.paths import AbsPath, make_abs_path_here
+from chains_runtime.stub_base import StubBase
 
 __all__ = [
     "AbsPath",
@@ -59,8 +61,10 @@ __all__ = [
     "RemoteConfig",
     "SecretError",
     "Secrets",
+    "StubBase",
     "UndeclaredSecretError",
     "UnresolvedDependencyError",
+    "current_request_id",
     "depends",
     "depends_context",
     "make_abs_path_here",

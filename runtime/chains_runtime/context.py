@@ -1,8 +1,13 @@
-"""``DeploymentContext``: what a chainlet receives through ``depends_context()``."""
+"""What a chainlet can know about where it runs.
+
+``DeploymentContext`` is what it receives through ``depends_context()``; ``current_request_id``
+tells code running inside a served ``run_remote`` call which request it is serving.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +16,18 @@ import pydantic
 from chains_runtime.definitions import RPCOptions
 from chains_runtime.errors import MissingSecretError, MissingServiceError, UndeclaredSecretError
 
+REQUEST_ID: ContextVar[str | None] = ContextVar("chains_runtime_request_id", default=None)
+"""The id of the request being served; set by the server harness for each ``run_remote`` call."""
+
+
+def current_request_id() -> str | None:
+    """The ``x-request-id`` of the ``run_remote`` call being served, or None outside of one.
+
+    It is the id the caller sent (or a fresh one), the id the server logs and echoes, and the id
+    the dependency stubs pass on, so one request can be followed along the whole chain.
+    """
+    return REQUEST_ID.get()
+
 
 class Secrets(Mapping[str, str]):
     """The secrets one chainlet may read: exactly those it declares.
@@ -18,16 +35,25 @@ class Secrets(Mapping[str, str]):
     Reading a key the chainlet does not list in ``remote_config.assets.secret_keys``
     raises ``UndeclaredSecretError`` (it would be missing once deployed, where only
     declared secrets are mounted), also through ``in`` and ``get``. Reading a declared
-    key that has no value raises ``MissingSecretError`` (``get`` returns the default).
+    key that has no value raises ``MissingSecretError`` (``get`` returns the default); its
+    message says where the value was looked for when ``looked_in(key)`` describes it.
     Iterating gives the declared keys that have values.
     """
 
-    __slots__ = ("_chainlet", "_declared", "_values")
+    __slots__ = ("_chainlet", "_declared", "_looked_in", "_values")
 
-    def __init__(self, chainlet: str, declared: Iterable[str], values: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        chainlet: str,
+        declared: Iterable[str],
+        values: Mapping[str, str],
+        *,
+        looked_in: Callable[[str], str] | None = None,
+    ) -> None:
         self._chainlet = chainlet
         self._declared = tuple(dict.fromkeys(declared))
         self._values = {key: values[key] for key in self._declared if key in values}
+        self._looked_in = looked_in
 
     @property
     def declared(self) -> tuple[str, ...]:
@@ -47,9 +73,13 @@ class Secrets(Mapping[str, str]):
         try:
             return self._values[key]
         except KeyError:
+            if self._looked_in is not None:
+                hint = f"none was found in {self._looked_in(key)}"
+            else:
+                hint = f"pass it, e.g. `run_local(secrets={{{key!r}: ...}})`"
             raise MissingSecretError(
                 f"chainlet `{self._chainlet}` declares the secret `{key}`, but no value was "
-                f"provided; pass it, e.g. `run_local(secrets={{{key!r}: ...}})`"
+                f"provided; {hint}"
             ) from None
 
     def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]

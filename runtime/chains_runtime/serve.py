@@ -40,22 +40,27 @@ from chains_runtime.errors import ChainsError, ChainsUsageError
 from chains_runtime.run.discovery import find_chainlet, load_module
 from chains_runtime.run.lifeline import ParentGoneError, die_with_parent
 from chains_runtime.server import create_app
-from chains_runtime.stubs import RemoteStubProvider, RequestIdMiddleware
+from chains_runtime.server.access_log import configure_access_log
+from chains_runtime.server.app import ChainletApp
+from chains_runtime.server.process import ChainletServer
+from chains_runtime.stubs import RemoteStubProvider
 from chains_runtime.wiring import load_wiring
 
 EXIT_CONFIG_ERROR = 2
 DEFAULT_GRACEFUL_TIMEOUT_SEC = 30.0
 
 
-class _Server(uvicorn.Server):
-    """Closes the dependency clients once the app has shut down.
+class _Server(ChainletServer):
+    """Closes the dependency clients once the app has shut down (the app drains on a signal).
 
     This runs inside ``serve()``: after a SIGTERM, uvicorn re-raises the signal when ``serve()``
     returns (so the process still exits by the signal, status -15), and code after it never runs.
     """
 
-    def __init__(self, config: uvicorn.Config, provider: RemoteStubProvider) -> None:
-        super().__init__(config)
+    def __init__(
+        self, config: uvicorn.Config, provider: RemoteStubProvider, app: ChainletApp
+    ) -> None:
+        super().__init__(config, app)
         self._provider = provider
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -174,7 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG_ERROR
     if secrets is not None:
         config = dataclasses.replace(config, secrets=secrets, secrets_dir=None)
-    app = RequestIdMiddleware(create_app(chainlet_cls, config=config))
+    app = create_app(chainlet_cls, config=config)
+    configure_access_log(args.log_level)  # one line per call, with its request id
     uvicorn_config = uvicorn.Config(
         app,
         host=args.host or "127.0.0.1",
@@ -182,9 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
         lifespan="on",
         log_level=args.log_level,
+        access_log=False,  # the app's access log replaces uvicorn's
         timeout_graceful_shutdown=max(0, round(args.graceful_timeout)),
     )
-    server = _Server(uvicorn_config, provider)
+    server = _Server(uvicorn_config, provider, app)
     # uvicorn handles SIGTERM / SIGINT: stop accepting, finish in-flight requests, shut down.
     if importlib.util.find_spec("uvloop") is not None:
         import uvloop

@@ -16,8 +16,10 @@ served chainlet, with X's URL from the wiring config; the chainlet then receives
   (run by the harness in a worker thread) never touches the server's event loop. Calling a sync
   stub from ``async`` code blocks that loop while it waits, exactly as calling X would.
 
-The incoming request id (``x-request-id``) is passed on to dependencies when the app is wrapped
-in ``RequestIdMiddleware``, which makes it visible to the stubs through a context variable.
+The id of the request being served (``current_request_id()``, set by the server harness for
+each ``run_remote`` call) is passed on to dependencies as ``x-request-id``, so every chainlet
+along a chain logs the same id. ``RequestIdMiddleware`` (re-exported here) does the same for
+apps other than the harness's.
 """
 
 from __future__ import annotations
@@ -27,64 +29,32 @@ import collections.abc
 import inspect
 import threading
 import typing
-import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextvars import ContextVar
+from time import perf_counter
 from typing import Any, TypeVar
 
 import pydantic
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.client import DependencyClient
+from chains_runtime.client.errors import DependencyTimeoutError, DependencyUnavailableError
+from chains_runtime.context import current_request_id
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.injection import DependencyMarker
-from chains_runtime.protocol import REQUEST_ID_HEADER
+from chains_runtime.protocol import RemoteChainletError
+from chains_runtime.server.metrics import DependencyMetrics
+from chains_runtime.server.request_id import RequestIdMiddleware
 from chains_runtime.wiring import ChainletWiring, dependency_markers
+
+__all__ = ["RemoteStub", "RemoteStubProvider", "RequestIdMiddleware", "current_request_id"]
 
 T = TypeVar("T")
 
-_request_id: ContextVar[str | None] = ContextVar("chains_runtime_request_id", default=None)
-_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode("latin-1")
 _ASYNC_ITERATORS = (
     collections.abc.AsyncIterator,
     collections.abc.AsyncGenerator,
     collections.abc.AsyncIterable,
 )
-
-
-def current_request_id() -> str | None:
-    """The id of the request being served, when the app runs under ``RequestIdMiddleware``."""
-    return _request_id.get()
-
-
-class RequestIdMiddleware:
-    """ASGI middleware: fixes the request id (incoming ``x-request-id`` or a new one).
-
-    A missing id is added to the request headers, so the harness logs and echoes the same id
-    that the stubs pass on to the dependencies.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
-        request_id = next(
-            (v.decode("latin-1") for k, v in headers if k.lower() == _REQUEST_ID_KEY), None
-        )
-        if not request_id:
-            request_id = uuid.uuid4().hex
-            headers.append((_REQUEST_ID_KEY, request_id.encode("latin-1")))
-            scope = {**scope, "headers": headers}
-        token = _request_id.set(request_id)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _request_id.reset(token)
 
 
 class _LoopThread:
@@ -121,6 +91,7 @@ class RemoteStub:
         client: DependencyClient,
         *,
         loop_thread: _LoopThread | None = None,
+        metrics: DependencyMetrics | None = None,
     ) -> None:
         method = getattr(chainlet_cls, "run_remote", None)
         if method is None or not callable(method):
@@ -149,17 +120,43 @@ class RemoteStub:
         def convert(value: Any) -> Any:
             return value if adapter is None else adapter.validate_python(value)
 
+        name = chainlet_cls.__name__
+
+        def record(outcome: str, started: float) -> None:
+            if metrics is not None:
+                metrics.record(name, outcome, perf_counter() - started)
+
         async def call(arguments: dict[str, Any], request_id: str | None) -> Any:
-            return convert(await client.call(arguments, request_id=request_id))
+            started, outcome = perf_counter(), "failed"
+            try:
+                result = convert(await client.call(arguments, request_id=request_id))
+                outcome = "ok"
+                return result
+            except Exception as exc:
+                outcome = _outcome_of(exc)
+                raise
+            finally:
+                record(outcome, started)
 
         run_remote: Callable[..., Any]
         if is_stream:
 
             async def run_stream(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
                 arguments = bind(args, kwargs)
-                stream = client.stream(arguments, request_id=current_request_id())
-                async for item in stream:
-                    yield convert(item)
+                started, outcome = perf_counter(), "failed"
+                try:
+                    stream = client.stream(arguments, request_id=current_request_id())
+                    async for item in stream:
+                        yield convert(item)
+                    outcome = "ok"
+                except GeneratorExit:  # the caller stopped reading: not the dependency's fault
+                    outcome = "ok"
+                    raise
+                except Exception as exc:
+                    outcome = _outcome_of(exc)
+                    raise
+                finally:
+                    record(outcome, started)
 
             run_remote = run_stream
         elif is_async:
@@ -202,7 +199,11 @@ class RemoteStubProvider:
         self._async_clients: list[DependencyClient] = []
         self._sync_clients: list[DependencyClient] = []
         owner = chainlet_cls.__name__
-        for parameter, marker in dependency_markers(chainlet_cls).items():
+        markers = dependency_markers(chainlet_cls)
+        self.metrics = DependencyMetrics(
+            owner, sorted({marker.chainlet_cls.__name__ for marker in markers.values()})
+        )
+        for parameter, marker in markers.items():
             dependency = marker.chainlet_cls
             url = wiring.dependency_url(owner, dependency)
             options = marker.options
@@ -221,11 +222,17 @@ class RemoteStubProvider:
             if is_sync and self._loop_thread is None:
                 self._loop_thread = _LoopThread()
             (self._sync_clients if is_sync else self._async_clients).append(client)
-            self._stubs[parameter] = RemoteStub(dependency, client, loop_thread=self._loop_thread)
+            self._stubs[parameter] = RemoteStub(
+                dependency, client, loop_thread=self._loop_thread, metrics=self.metrics
+            )
 
     @property
     def stubs(self) -> dict[str, RemoteStub]:
         return dict(self._stubs)
+
+    def render_metrics(self) -> str:
+        """The dependency-call metrics, for the server's ``/metrics`` (a ``MetricsSource``)."""
+        return self.metrics.render_metrics()
 
     def __call__(
         self, owner: type[ChainletBase], parameter: str, marker: DependencyMarker
@@ -250,6 +257,17 @@ class RemoteStubProvider:
                 self._loop_thread.run(client.aclose())
             self._loop_thread.close()
             self._loop_thread = None
+
+
+def _outcome_of(exc: Exception) -> str:
+    """The ``outcome`` label of a failed dependency call (see ``DEPENDENCY_OUTCOMES``)."""
+    if isinstance(exc, RemoteChainletError):
+        return "remote_error"
+    if isinstance(exc, DependencyTimeoutError):
+        return "timeout"
+    if isinstance(exc, DependencyUnavailableError):
+        return "unavailable"
+    return "failed"
 
 
 def _return_annotation(method: Callable[..., Any]) -> Any:

@@ -4,6 +4,7 @@ from chains_runtime.client.backoff import Backoff, parse_retry_after
 from chains_runtime.client.dependency import DependencyClient
 from chains_runtime.client.errors import (
     DependencyError,
+    DependencyHTTPError,
     DependencyTimeoutError,
     DependencyUnavailableError,
 )
@@ -13,6 +14,7 @@ __all__ = [
     "Backoff",
     "DependencyClient",
     "DependencyError",
+    "DependencyHTTPError",
     "DependencyTimeoutError",
     "DependencyUnavailableError",
     "IncompleteStreamError",

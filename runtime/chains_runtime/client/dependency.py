@@ -9,14 +9,15 @@ from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any
 
-import httpx
-
 from chains_runtime.client.backoff import Backoff
+from chains_runtime.client.connection import ConnectFailedError, TransportError
 from chains_runtime.client.errors import (
     DependencyError,
+    DependencyHTTPError,
     DependencyTimeoutError,
     DependencyUnavailableError,
 )
+from chains_runtime.client.pool import ConnectionPool, Response
 from chains_runtime.context import DeployedServiceDescriptor
 from chains_runtime.definitions import DEFAULT_CONCURRENCY_LIMIT, DEFAULT_TIMEOUT_SEC
 from chains_runtime.errors import ChainsUsageError
@@ -38,7 +39,8 @@ from chains_runtime.protocol import (
     parse_frame,
 )
 
-_CONNECT_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout)
+_DRAIN_TIMEOUT_SEC = 1.0
+"""How long a finished stream waits for the end of its HTTP body, to keep the connection."""
 
 
 class DependencyClient:
@@ -50,7 +52,12 @@ class DependencyClient:
     Retries, with exponential backoff and jitter, happen only when the request did not reach the
     chainlet: a connection failure, or a 502/503/504 (a 503's ``Retry-After`` is honoured).
     A user error, a 4xx, any other 5xx and a timeout are never retried. ``retries=2`` means at
-    most 3 attempts. Create it once per dependency and reuse it; close it with ``aclose``.
+    most 3 attempts. ``timeout_sec`` bounds each attempt of ``call`` (connecting, sending and
+    the whole answer) and, for ``stream``, the wait for the head and for each next piece.
+
+    Create it once per dependency and reuse it (its keep-alive connections are pooled, at most
+    ``concurrency_limit`` at once); close it with ``aclose``. ``headers`` are sent with every
+    request (e.g. an ``authorization`` header for an endpoint that is not a chainlet).
     """
 
     def __init__(
@@ -64,6 +71,7 @@ class DependencyClient:
         service_token: str | None = None,
         backoff: Backoff | None = None,
         path: str = RUN_REMOTE_PATH,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if retries < 0:
             raise ChainsUsageError(f"retries must be >= 0, got {retries}")
@@ -72,20 +80,15 @@ class DependencyClient:
         if concurrency_limit < 1:
             raise ChainsUsageError(f"concurrency_limit must be >= 1, got {concurrency_limit}")
         self.name = name
-        self.url = base_url.rstrip("/") + path
+        # With an empty path (an endpoint that is not a chainlet) the URL is kept as given.
+        self.url = base_url.rstrip("/") + path if path else base_url
         self.retries = retries
+        self.timeout_sec = timeout_sec
         self._backoff = backoff if backoff is not None else Backoff()
-        headers = {"content-type": JSON_CONTENT_TYPE}
+        static = {"content-type": JSON_CONTENT_TYPE, **(headers or {})}
         if service_token is not None:
-            headers[SERVICE_TOKEN_HEADER] = service_token
-        self._client = httpx.AsyncClient(
-            headers=headers,
-            timeout=httpx.Timeout(timeout_sec),
-            limits=httpx.Limits(
-                max_connections=concurrency_limit,
-                max_keepalive_connections=concurrency_limit,
-            ),
-        )
+            static[SERVICE_TOKEN_HEADER] = service_token
+        self._pool = ConnectionPool(self.url, headers=static, max_connections=concurrency_limit)
 
     @classmethod
     def from_descriptor(
@@ -115,18 +118,65 @@ class DependencyClient:
         timeout_sec: float | None = None,
     ) -> Any:
         """Call ``run_remote`` with ``arguments`` by name and return the decoded JSON result."""
-        request = self._build(arguments, request_id, timeout_sec, JSON_CONTENT_TYPE)
-        response = await self._send(request, stream=False)
-        if 200 <= response.status_code < 300:
-            if not response.content:
-                return None
-            try:
-                return json.loads(response.content)
-            except ValueError as exc:
-                raise ProtocolError(
-                    f"dependency {self.name!r} at {self.url} answered with a body that is not JSON"
-                ) from exc
-        raise self._error(response.status_code, response.content)
+        body = encode_json(arguments if arguments is not None else {})
+        return await self.post_json(body, request_id=request_id, timeout_sec=timeout_sec)
+
+    async def post_bytes(
+        self,
+        body: bytes,
+        *,
+        accept: str = JSON_CONTENT_TYPE,
+        request_id: str | None = None,
+        timeout_sec: float | None = None,
+    ) -> bytes:
+        """POST an encoded ``body`` (with retries) and return the body of the 2xx answer."""
+        status, content, _ = await self._send(body, request_id, timeout_sec, accept, stream=False)
+        if 200 <= status < 300:
+            return content
+        raise self._error(status, content)
+
+    async def post_json(
+        self, body: bytes, *, request_id: str | None = None, timeout_sec: float | None = None
+    ) -> Any:
+        """POST an encoded JSON ``body`` (with retries) and return the decoded JSON answer."""
+        content = await self.post_bytes(body, request_id=request_id, timeout_sec=timeout_sec)
+        if not content:
+            return None
+        try:
+            return json.loads(content)
+        except ValueError as exc:
+            raise ProtocolError(
+                f"dependency {self.name!r} at {self.url} answered with a body that is not JSON"
+            ) from exc
+
+    async def post_chunks(
+        self,
+        body: bytes,
+        *,
+        accept: str = "*/*",
+        request_id: str | None = None,
+        timeout_sec: float | None = None,
+    ) -> AsyncIterator[bytes]:
+        """POST ``body`` and yield the answer's body as it arrives, in raw pieces.
+
+        Only opening is retried; ``timeout_sec`` bounds the wait for each piece. A body cut
+        before its end raises ``IncompleteStreamError``.
+        """
+        status, content, response = await self._send(
+            body, request_id, timeout_sec, accept, stream=True
+        )
+        if response is None:
+            raise self._error(status, content)
+        timeout = self.timeout_sec if timeout_sec is None else timeout_sec
+        received = 0
+        try:
+            while (
+                chunk := await self._next_chunk(response, timeout, f"{received} bytes")
+            ) is not None:
+                received += len(chunk)
+                yield chunk
+        finally:
+            response.close()
 
     async def stream(
         self,
@@ -140,16 +190,38 @@ class DependencyClient:
         Raises ``RemoteChainletError`` on an error frame and ``IncompleteStreamError`` when the
         stream stops without its end frame. Only opening the stream is retried.
         """
-        request = self._build(arguments, request_id, timeout_sec, STREAM_CONTENT_TYPE)
-        response = await self._send(request, stream=True)
+        body = encode_json(arguments if arguments is not None else {})
+        status, content, response = await self._send(
+            body, request_id, timeout_sec, STREAM_CONTENT_TYPE, stream=True
+        )
+        if response is None:
+            raise self._error(status, content)
+        timeout = self.timeout_sec if timeout_sec is None else timeout_sec
         items = 0
+        buffer = bytearray()
         try:
-            if response.status_code != 200:
-                raise self._error(response.status_code, await response.aread())
-            async for line in response.aiter_lines():
-                if not line:
-                    continue
-                frame = parse_frame(line)
+            while (
+                chunk := await self._next_chunk(response, timeout, f"{items} items")
+            ) is not None:
+                buffer += chunk
+                start = 0
+                while (end := buffer.find(b"\n", start)) >= 0:
+                    line = bytes(buffer[start:end])
+                    start = end + 1
+                    if not line.strip():
+                        continue
+                    frame = parse_frame(line)
+                    if isinstance(frame, DataFrame):
+                        items += 1
+                        yield frame.data
+                    elif isinstance(frame, EndFrame):
+                        await _drain(response, min(timeout, _DRAIN_TIMEOUT_SEC))
+                        return
+                    else:
+                        raise RemoteChainletError.from_detail(frame.error)
+                del buffer[:start]
+            if buffer.strip():  # a last frame without its newline
+                frame = parse_frame(bytes(buffer))
                 if isinstance(frame, DataFrame):
                     items += 1
                     yield frame.data
@@ -157,24 +229,15 @@ class DependencyClient:
                     return
                 else:
                     raise RemoteChainletError.from_detail(frame.error)
-        except httpx.TimeoutException as exc:
-            raise DependencyTimeoutError(
-                self.name, self.url, f"stream stalled past the timeout after {items} items"
-            ) from exc
-        except httpx.TransportError as exc:
-            raise IncompleteStreamError(
-                f"stream from dependency {self.name!r} at {self.url} was cut after {items} "
-                f"items: {exc or type(exc).__name__}"
-            ) from exc
         finally:
-            await response.aclose()
+            response.close()
         raise IncompleteStreamError(
             f"stream from dependency {self.name!r} at {self.url} ended after {items} items "
             "without an end frame: the remote chainlet failed or the connection was cut"
         )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._pool.aclose()
 
     async def __aenter__(self) -> DependencyClient:
         return self
@@ -187,79 +250,93 @@ class DependencyClient:
     ) -> None:
         await self.aclose()
 
-    def _build(
+    async def _send(
         self,
-        arguments: Mapping[str, Any] | None,
+        body: bytes,
         request_id: str | None,
         timeout_sec: float | None,
         accept: str,
-    ) -> httpx.Request:
-        # Encoded once; a retry re-sends the same bytes.
-        body = encode_json(arguments if arguments is not None else {})
-        headers = {REQUEST_ID_HEADER: request_id or uuid.uuid4().hex, "accept": accept}
-        if timeout_sec is None:
-            return self._client.build_request("POST", self.url, content=body, headers=headers)
-        return self._client.build_request(
-            "POST", self.url, content=body, headers=headers, timeout=httpx.Timeout(timeout_sec)
-        )
+        *,
+        stream: bool,
+    ) -> tuple[int, bytes, Response | None]:
+        """Send with retries: ``(status, body, None)``, or ``(200, b"", open response)``.
 
-    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        """Send with retries; return the last response (possibly a 502/503/504)."""
+        The body of an error status is always read (to see its envelope); the last answer is
+        returned even if it is a 502/503/504.
+        """
+        headers = ((REQUEST_ID_HEADER, request_id or uuid.uuid4().hex), ("accept", accept))
+        timeout = self.timeout_sec if timeout_sec is None else timeout_sec
         attempts = self.retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await self._client.send(request, stream=stream)
-            except _CONNECT_FAILURES as exc:
+                response = await self._pool.post(body, headers=headers, timeout_sec=timeout)
+                if stream and response.status == 200:
+                    return 200, b"", response
+                content = await response.read()
+            except ConnectFailedError as exc:
                 if last:
                     raise DependencyUnavailableError(
-                        self.name,
-                        self.url,
-                        f"cannot connect after {attempts} attempt(s): {exc or type(exc).__name__}",
+                        self.name, self.url, f"cannot connect after {attempts} attempt(s): {exc}"
                     ) from exc
                 await asyncio.sleep(self._backoff.delay(attempt))
                 continue
-            except httpx.TimeoutException as exc:
+            except TimeoutError as exc:
+                detail = f" ({exc})" if str(exc) else ""
                 raise DependencyTimeoutError(
-                    self.name, self.url, f"no answer within the timeout ({type(exc).__name__})"
+                    self.name, self.url, f"no answer within the timeout of {timeout:g} s{detail}"
                 ) from exc
-            except httpx.TransportError as exc:
+            except TransportError as exc:
                 # The request may have reached the chainlet: not safe to retry.
                 raise DependencyUnavailableError(
-                    self.name, self.url, f"transport failed: {exc or type(exc).__name__}"
+                    self.name, self.url, f"transport failed: {exc}"
                 ) from exc
-            status = response.status_code
+            status = response.status
             if last or status not in RETRYABLE_STATUS_CODES:
-                return response
-            if status == 502 and await _passes_on_a_chainlet_error(response):
+                return status, content, None
+            if status == 502 and parse_error_envelope(content) is not None:
                 # A chainlet answered 502 for its own dependency's error (possibly a
                 # user error further down the chain): running it again would re-run
                 # that work. Only a 502 from a proxy, without an envelope, is retried.
-                return response
-            retry_after = response.headers.get(RETRY_AFTER_HEADER) if status == 503 else None
-            await response.aclose()
+                return status, content, None
+            retry_after = response.header(RETRY_AFTER_HEADER) if status == 503 else None
             await asyncio.sleep(self._backoff.delay(attempt, retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _next_chunk(self, response: Response, timeout: float, progress: str) -> bytes | None:
+        try:
+            return await response.next_chunk(timeout)
+        except TimeoutError as exc:
+            raise DependencyTimeoutError(
+                self.name,
+                self.url,
+                f"stream stalled past the timeout of {timeout:g} s after {progress}",
+            ) from exc
+        except TransportError as exc:
+            raise IncompleteStreamError(
+                f"stream from dependency {self.name!r} at {self.url} was cut after "
+                f"{progress}: {exc}"
+            ) from exc
 
     def _error(self, status: int, body: bytes) -> RemoteChainletError | DependencyError:
         detail = parse_error_envelope(body)
         if detail is not None:
             return RemoteChainletError.from_detail(detail)
-        excerpt = body[:500].decode("utf-8", errors="replace").strip()
         if status in RETRYABLE_STATUS_CODES:
+            excerpt = body[:500].decode("utf-8", errors="replace").strip()
             return DependencyUnavailableError(
                 self.name,
                 self.url,
                 f"HTTP {status} after {self.retries + 1} attempt(s)"
                 + (f": {excerpt}" if excerpt else ""),
             )
-        return RemoteChainletError(
-            chainlet=self.name,
-            type=f"HTTP {status}",
-            message=excerpt or "(no error envelope in the response)",
-            status=status,
-        )
+        return DependencyHTTPError(self.name, self.url, status, body)
 
 
-async def _passes_on_a_chainlet_error(response: httpx.Response) -> bool:
-    return parse_error_envelope(await response.aread()) is not None
+async def _drain(response: Response, timeout_sec: float) -> None:
+    """Read the rest of a finished stream (its last chunk marker) so the connection is reused."""
+    try:
+        while await response.next_chunk(timeout_sec) is not None:
+            pass
+    except (TimeoutError, TransportError):
+        pass  # the connection is closed instead

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chains_runtime.errors import ChainsError
+from chains_runtime.protocol import RemoteChainletError
 
 
 class DependencyError(ChainsError):
@@ -24,3 +25,29 @@ class DependencyUnavailableError(DependencyError, ConnectionError):
 
 class DependencyTimeoutError(DependencyError, TimeoutError):
     """The dependency did not answer within the call's timeout (not retried: it may have run)."""
+
+
+class DependencyHTTPError(RemoteChainletError):
+    """A dependency answered with an error status but without the chainlet error envelope.
+
+    It is a ``RemoteChainletError`` (type ``HTTP <status>``, the message naming the URL, so
+    the URL travels up the chain too): the answer came from a proxy, or from an endpoint that
+    is not a chainlet (see ``StubBase``). ``body`` holds the start of the answer's body.
+    """
+
+    def __init__(self, dependency: str, url: str, status: int, body: bytes) -> None:
+        excerpt = body[:500].decode("utf-8", errors="replace").strip() or "(empty body)"
+        super().__init__(
+            chainlet=dependency,
+            type=f"HTTP {status}",
+            message=f"{url} answered: {excerpt}",
+            status=status,
+        )
+        self.dependency = dependency
+        self.url = url
+        self.body = excerpt
+
+    def __str__(self) -> str:
+        return f"dependency {self.dependency!r} at {self.url} answered HTTP {self.status}: " + (
+            self.body
+        )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ DependencyProvider = Callable[["type[ChainletBase]", str, "DependencyMarker"], o
 """Gives the object for ``depends(X)``: ``(owner class, parameter name, marker) -> object``."""
 
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+SECRET_ENV_PREFIX = "CHAINS_SECRET_"
+"""``CHAINS_SECRET_<key>`` holds the value of the secret ``<key>`` (the key as declared)."""
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,9 @@ class ServerConfig:
       ``x-api-key: <key>`` (the service token is accepted too); others get 401.
     - ``predict_concurrency``: ``run_remote`` calls running at once; up to ``queue_size`` more
       wait; beyond that, 503 with ``Retry-After: retry_after_sec``.
-    - ``secrets`` and/or ``secrets_dir`` (one file per secret, named by its key; the mapping
-      wins): the chainlet sees only the keys it declares.
+    - ``secrets``, ``CHAINS_SECRET_<key>`` environment variables and ``secrets_dir`` (one file
+      per secret, named by its key): see ``load_secrets``; the chainlet sees only the keys it
+      declares.
     - ``dependency_provider``: builds the object for each ``depends(X)`` parameter.
     """
 
@@ -64,12 +68,67 @@ class ServerConfig:
         if self.retry_after_sec < 0:
             raise ChainsUsageError(f"retry_after_sec must be >= 0, got {self.retry_after_sec}")
 
-    def load_secrets(self) -> dict[str, str]:
-        """The secret values: files of ``secrets_dir`` (trailing newline dropped), then mapping."""
+    def load_secrets(
+        self, keys: Iterable[str] | None = None, *, environ: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """The secret values by key, from three sources; the first that has a key wins:
+
+        1. the explicit ``secrets`` mapping,
+        2. the environment variable ``CHAINS_SECRET_<key>`` (``environ``, default
+           ``os.environ``),
+        3. the file ``secrets_dir/<key>`` (a trailing newline dropped), as Kubernetes mounts
+           secrets.
+
+        With ``keys``, only those keys are looked up (a key found nowhere is left out);
+        without, every key any source holds (hidden files excepted).
+        """
+        env = os.environ if environ is None else environ
+        if keys is None:
+            values = self._all_secret_files()
+            for name, env_value in env.items():
+                if name.startswith(SECRET_ENV_PREFIX) and len(name) > len(SECRET_ENV_PREFIX):
+                    values[name[len(SECRET_ENV_PREFIX) :]] = env_value
+            values.update(self.secrets)
+            return values
+        found: dict[str, str] = {}
+        for key in keys:
+            value: str | None = self.secrets.get(key)
+            if value is None:
+                value = env.get(SECRET_ENV_PREFIX + key)
+            if value is None:
+                value = self._secret_file(key)
+            if value is not None:
+                found[key] = value
+        return found
+
+    def secret_sources(self, key: str) -> str:
+        """Where ``load_secrets`` looks for ``key``, for an error message (no values)."""
+        places = [
+            "the server config's `secrets`",
+            f"the environment variable {SECRET_ENV_PREFIX}{key}",
+        ]
+        if self.secrets_dir is not None:
+            places.append(f"the file {self.secrets_dir / key}")
+        return ", ".join(places[:-1]) + " or " + places[-1]
+
+    def _secret_file(self, key: str) -> str | None:
+        if self.secrets_dir is None or not key or key.startswith(".") or "/" in key:
+            return None
+        path = self.secrets_dir / key
+        return _read_secret_file(path) if path.is_file() else None
+
+    def _all_secret_files(self) -> dict[str, str]:
         values: dict[str, str] = {}
         if self.secrets_dir is not None and self.secrets_dir.is_dir():
             for path in sorted(self.secrets_dir.iterdir()):
                 if path.is_file() and not path.name.startswith("."):
-                    values[path.name] = path.read_text(encoding="utf-8").rstrip("\r\n")
-        values.update(self.secrets)
+                    values[path.name] = _read_secret_file(path)
         return values
+
+
+def _read_secret_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ChainsUsageError(f"cannot read the secret file {path}: {reason}") from None

@@ -1,20 +1,13 @@
-"""Error envelopes and responses of the server (the shapes live in ``protocol``)."""
+"""Error envelopes of the server (the shapes live in ``protocol``)."""
 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
 
 import pydantic
-from starlette.responses import Response
 
 from chains_runtime.client.errors import DependencyError
-from chains_runtime.protocol import (
-    JSON_CONTENT_TYPE,
-    ErrorDetail,
-    RemoteChainletError,
-    encode_error_envelope,
-)
+from chains_runtime.protocol import ErrorDetail, RemoteChainletError, encode_error_envelope
 
 REMOTE_ERROR_STATUS = 502
 USER_ERROR_STATUS = 500
@@ -68,10 +61,6 @@ def validation_detail(error: pydantic.ValidationError, chainlet: str) -> ErrorDe
     )
 
 
-def error_response(detail: ErrorDetail, headers: Mapping[str, str]) -> Response:
-    return Response(
-        content=encode_error_envelope(detail),
-        status_code=detail.status,
-        media_type=JSON_CONTENT_TYPE,
-        headers=dict(headers),
-    )
+def encode_error(detail: ErrorDetail) -> bytes:
+    """The body of a failed response: the envelope around ``detail``."""
+    return encode_error_envelope(detail)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from chains_runtime.chainlet import ChainletBase
@@ -25,12 +25,14 @@ class ServerInjector:
         self,
         *,
         secrets: Mapping[str, str],
+        looked_in: Callable[[str], str] | None = None,
         data_dir: Path | None,
         environment: Environment | None,
         chainlet_to_service: Mapping[str, DeployedServiceDescriptor],
         dependency_provider: DependencyProvider | None,
     ) -> None:
         self._secrets = dict(secrets)
+        self._looked_in = looked_in
         self._data_dir = data_dir
         self._environment = environment
         self._chainlet_to_service = dict(chainlet_to_service)
@@ -55,7 +57,12 @@ class ServerInjector:
 
     def context(self, owner: type[ChainletBase]) -> DeploymentContext:
         return DeploymentContext(
-            secrets=Secrets(owner.__name__, owner.remote_config.assets.secret_keys, self._secrets),
+            secrets=Secrets(
+                owner.__name__,
+                owner.remote_config.assets.secret_keys,
+                self._secrets,
+                looked_in=self._looked_in,
+            ),
             data_dir=self._data_dir,
             environment=self._environment,
             chainlet_to_service=self._chainlet_to_service,

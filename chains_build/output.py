@@ -1,0 +1,73 @@
+"""Writing the output folder all at once, or not at all.
+
+Everything is written into a fresh temporary folder next to OUT; only when that succeeded is
+it renamed to OUT, replacing a previous build's output. A failure on the way removes the
+temporary folder and leaves OUT as it was. An existing OUT that is neither empty nor a
+previous chains-build output (no ``chain.json`` of ours) is refused, never deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from chains_build.chain_json import is_chain_json
+from chains_build.errors import BuildError
+
+MARKER = "chain.json"
+
+
+def check_replaceable(out: Path) -> None:
+    """Refuse an OUT that holds something other than a previous build."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise BuildError(f"{out} exists and is not a folder; choose another output folder")
+    if not any(out.iterdir()):
+        return
+    marker = out / MARKER
+    try:
+        ours = marker.is_file() and is_chain_json(marker.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        ours = False
+    if not ours:
+        raise BuildError(
+            f"{out} exists and is not a chains-build output (it has no {MARKER} written by "
+            "chains-build); choose another output folder or empty it"
+        )
+
+
+def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
+    """Call ``fill(folder)`` on an empty temporary folder, then make that folder ``out``."""
+    out = Path(os.path.abspath(out))
+    check_replaceable(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    except OSError as exc:
+        raise BuildError(f"cannot write next to {out}: {exc.strerror or exc}") from exc
+    try:
+        os.chmod(staging, 0o755)
+        fill(staging)
+        _replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _replace(staging: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rename(out, previous / "out")
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(previous / "out", out)
+        shutil.rmtree(previous, ignore_errors=True)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)

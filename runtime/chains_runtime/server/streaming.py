@@ -1,0 +1,85 @@
+"""Send a streaming ``run_remote`` as NDJSON frames: data frames, then an end or an error frame.
+
+The client may leave at any time; uvicorn then drops what is sent without telling, so a task
+watches ``receive`` for the disconnect and stops the stream at once (the caller then closes the
+user's generator and frees the concurrency slot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Final, Literal
+
+import anyio
+from starlette.types import Receive, Send
+
+from chains_runtime.protocol import END_FRAME, encode_data_frame
+from chains_runtime.server.asgi import Headers, wait_for_disconnect
+
+StreamOutcome = Literal["complete", "error", "disconnected"]
+
+COMPLETE: Final[StreamOutcome] = "complete"
+ERROR: Final[StreamOutcome] = "error"
+DISCONNECTED: Final[StreamOutcome] = "disconnected"
+
+
+async def send_stream(
+    stream: AsyncIterator[Any],
+    *,
+    receive: Receive,
+    send: Send,
+    headers: Headers,
+    error_frame: Callable[[Exception], bytes],
+    finished: Callable[[], None],
+) -> StreamOutcome:
+    """Send ``stream`` as the response body; says how it ended.
+
+    An exception from the stream (or an item that cannot be encoded) becomes the error frame
+    ``error_frame(exc)`` and no end frame is sent, so a failed stream never looks complete.
+    ``finished()`` runs once the stream is exhausted or failed, before the last frame is sent:
+    a caller that has read the last frame finds the chainlet's slot free again.
+    """
+    outcome: StreamOutcome = DISCONNECTED
+    async with anyio.create_task_group() as watcher:
+
+        async def stop_when_gone() -> None:
+            await wait_for_disconnect(receive)
+            watcher.cancel_scope.cancel()
+
+        watcher.start_soon(stop_when_gone)
+        outcome = await _send_frames(stream, send, headers, error_frame, finished)
+        watcher.cancel_scope.cancel()
+    return outcome
+
+
+async def _send_frames(
+    stream: AsyncIterator[Any],
+    send: Send,
+    headers: Headers,
+    error_frame: Callable[[Exception], bytes],
+    finished: Callable[[], None],
+) -> StreamOutcome:
+    try:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+    except OSError:
+        return DISCONNECTED
+    iterator = stream.__aiter__()
+    while True:
+        try:  # only the user's stream and the encoding: a failure here is the stream's
+            frame = encode_data_frame(await iterator.__anext__())
+        except StopAsyncIteration:
+            last, outcome = END_FRAME, COMPLETE
+            break
+        except Exception as exc:
+            last, outcome = error_frame(exc), ERROR
+            break
+        try:
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+        except OSError:
+            return DISCONNECTED
+    finished()
+    try:
+        await send({"type": "http.response.body", "body": last})
+    except OSError:
+        return DISCONNECTED
+    return outcome

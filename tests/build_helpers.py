@@ -1,0 +1,99 @@
+"""Shared helpers of the chains-build tests: chain files in tmp_path, the CLI, output trees."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from chains_build.cli import main
+from chains_build.planner import BuildOptions, PlannedChain, find_chain, plan_chain
+from chains_lint import Config, lint_files
+
+REPO = Path(__file__).resolve().parent.parent
+
+HELLO_CHAIN = """
+    import asyncio
+
+    import truss_chains as chains
+
+
+    class SayHello(chains.ChainletBase):
+        async def run_remote(self, name: str) -> str:
+            return f"Hello, {name}"
+
+
+    @chains.mark_entrypoint
+    class HelloAll(chains.ChainletBase):
+        def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+            self._say_hello = say_hello
+
+        async def run_remote(self, names: list[str]) -> str:
+            greetings = await asyncio.gather(*(self._say_hello.run_remote(n) for n in names))
+            return "\\n".join(greetings)
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def planned(path: Path, options: BuildOptions | None = None) -> PlannedChain:
+    """Lint (which must find no errors) and plan the chain in ``path``."""
+    result = lint_files([path], Config())
+    assert not result.has_errors, [str(d.message) for d in result.diagnostics]
+    model = result.analysis.targets[0].model
+    return plan_chain(model, find_chain(model, path), options or BuildOptions())
+
+
+def build(
+    capsys: pytest.CaptureFixture[str], *args: str | Path
+) -> tuple[int, str, str]:
+    """Run ``chains-build ARGS`` in this process; (exit status, stdout, stderr)."""
+    capsys.readouterr()
+    status = main([str(arg) for arg in args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def build_process(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> (
+    subprocess.CompletedProcess[str]
+):
+    """Run the installed ``chains-build`` script as its own process."""
+    script = Path(sys.executable).with_name("chains-build")
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "chains_build.cli"]
+    return subprocess.run(
+        [*command, *(str(arg) for arg in args)],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` by POSIX relative path, with its bytes."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def tool(name: str) -> str | None:
+    """The path of a command-line tool, from the virtualenv first; in CI a missing tool fails."""
+    search = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    found = shutil.which(name, path=search)
+    if found is None and os.environ.get("CI") == "true":
+        pytest.fail(f"{name} is not installed, and CI must run the checks that use it")
+    return found

@@ -1,0 +1,340 @@
+"""The chains-build command: output folder, determinism, refusals, --explain, init, images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chains_build.errors import BuildError
+from chains_build.output import write_atomically
+from chains_lint import Config, lint_files
+from tests.build_helpers import HELLO_CHAIN, REPO, build, build_process, tree, write
+
+SECRET_CHAIN = """
+    import truss_chains as chains
+
+
+    class Model(chains.ChainletBase):
+        remote_config = chains.RemoteConfig(
+            docker_image=chains.DockerImage(data_dir=chains.make_abs_path_here("data")),
+            assets=chains.Assets(secret_keys=["hf_token"]),
+        )
+
+        def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+            self._token = context.secrets["hf_token"]
+
+        async def run_remote(self, text: str) -> str:
+            return text
+"""
+
+
+def _siblings(folder: Path) -> list[str]:
+    """What is next to ``folder`` (to see that no temporary folder is left behind)."""
+    return sorted(path.name for path in folder.parent.iterdir())
+
+
+def test_the_output_folder_holds_contexts_compose_k8s_and_chain_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = write(tmp_path / "src", "chain.py", HELLO_CHAIN)
+    out = tmp_path / "out"
+    status, stdout, stderr = build(capsys, chain, "-o", out)
+    assert status == 0, stderr
+    assert stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == [
+        "HelloAll", "SayHello", "chain.json", "docker-compose.yaml", "k8s",
+    ]
+    assert sorted(p.name for p in (out / "SayHello").iterdir()) == [
+        "Dockerfile",
+        "chain.py",
+        "chainlet_server.py",
+        "chains_runtime",
+        "requirements-runtime.txt",
+    ]
+    assert not list(out.rglob("__pycache__")) and not list(out.rglob("*.pyc"))
+    document = json.loads((out / "chain.json").read_text())
+    images = {c["class_name"]: c["image"] for c in document["chainlets"]}
+    assert images["SayHello"].startswith("chains/say-hello:") and len(images["SayHello"]) == 29
+    compose = (out / "docker-compose.yaml").read_text()
+    assert images["SayHello"] in compose and images["HelloAll"] in compose
+    assert sorted(p.name for p in (out / "k8s").iterdir())
+    assert f"wrote {out}" in stderr
+    assert _siblings(out) == ["out", "src"]
+
+
+def test_the_same_input_gives_byte_identical_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = REPO / "examples" / "multi_file" / "chain.py"
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert build(capsys, source, "-o", first)[0] == 0
+    monkeypatch.chdir(tmp_path)  # another working directory, another output path
+    assert build(capsys, source, "-o", "nested/second")[0] == 0
+    (tmp_path / "nested" / "second").rename(second)
+    assert tree(first) == tree(second)
+    assert build(capsys, source, "-o", first)[0] == 0  # rebuilding replaces it: the same again
+    assert tree(first) == tree(second)
+    everything = b"".join(tree(first).values())
+    assert str(tmp_path).encode() not in everything and str(REPO).encode() not in everything
+
+
+def test_lint_errors_refuse_the_build_and_leave_out_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = write(tmp_path / "src", "chain.py", HELLO_CHAIN)
+    out = tmp_path / "out"
+    assert build(capsys, chain, "-o", out)[0] == 0
+    before = tree(out)
+    chain.write_text(chain.read_text().replace("run_remote(n)", "run_remote(n, loud=True)"))
+    status, stdout, stderr = build(capsys, chain, "-o", out)
+    assert status == 1
+    assert "CH507" in stdout  # the linter's findings, as chains-lint prints them
+    assert "lint error(s): fix them, then build again" in stderr
+    assert tree(out) == before
+    fresh = tmp_path / "fresh"
+    assert build(capsys, chain, "-o", fresh)[0] == 1
+    assert not fresh.exists()
+    assert _siblings(out) == ["out", "src"]
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ('compute=chains.Compute(instance_type="huge")', "cannot be mapped to resources"),
+        ('compute=chains.Compute(instance_type="Z9:4x16")', 'unknown GPU "Z9"'),
+        (
+            'docker_image=chains.DockerImage(external_package_dirs=["/usr/lib"])',
+            "is outside the project folder",
+        ),
+        (
+            'docker_image=chains.DockerImage(data_dir="../elsewhere")',
+            "is outside the project folder",
+        ),
+        (
+            'docker_image=chains.DockerImage(apt_requirements=["curl && rm -rf /"])',
+            "not a Debian package name",
+        ),
+    ],
+)
+def test_bad_configuration_is_a_clear_error_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, expected: str
+) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "file").write_text("x")
+    chain = write(
+        tmp_path / "src",
+        "chain.py",
+        f"""
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig({config})
+
+    async def run_remote(self, text: str) -> str:
+        return text
+""",
+    )
+    out = tmp_path / "out"
+    status, _, stderr = build(capsys, chain, "-o", out)
+    assert status == 1
+    errors = [line for line in stderr.splitlines() if line.startswith("chains-build: error:")]
+    assert len(errors) == 1 and expected in errors[0], stderr
+    assert "Traceback" not in stderr
+    assert not out.exists()
+    assert _siblings(out) == ["elsewhere", "src"]
+
+
+def test_a_newline_in_a_build_command_is_refused_by_lint_or_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = write(
+        tmp_path,
+        "chain.py",
+        """
+        import truss_chains as chains
+
+
+        class Model(chains.ChainletBase):
+            remote_config = chains.RemoteConfig(build_commands=["echo a\\nRUN echo b"])
+
+            async def run_remote(self, text: str) -> str:
+                return text
+        """,
+    )
+    status, stdout, _ = build(capsys, chain, "-o", tmp_path / "out")
+    assert status == 1 and "CH717" in stdout
+    # With the lint rule switched off, the build itself still refuses it.
+    write(tmp_path, "pyproject.toml", '[tool.chains-lint]\nignore = ["CH717"]\n')
+    assert not lint_files([chain], Config(ignore=("CH717",))).has_errors
+    status, _, stderr = build(capsys, chain, "-o", tmp_path / "out")
+    assert status == 1 and "contains a line break, which would break the Dockerfile" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_existing_folder_that_is_not_a_build_is_refused_not_deleted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = write(tmp_path / "src", "chain.py", HELLO_CHAIN)
+    precious = write(tmp_path / "out", "thesis.txt", "do not delete\n")
+    status, _, stderr = build(capsys, chain, "-o", tmp_path / "out")
+    assert status == 1 and "is not a chains-build output" in stderr
+    assert precious.read_text() == "do not delete\n"
+    (tmp_path / "empty").mkdir()
+    assert build(capsys, chain, "-o", tmp_path / "empty")[0] == 0  # an empty folder is fine
+    assert (tmp_path / "empty" / "chain.json").is_file()
+
+
+def test_a_failure_while_writing_leaves_out_as_it_was(tmp_path: Path) -> None:
+    out = write(tmp_path / "out", "chain.json", '{"generated_by": "chains-build"}\n').parent
+    before = tree(out)
+
+    def fail(folder: Path) -> None:
+        (folder / "half-written").write_text("x")
+        raise BuildError("disk full")
+
+    with pytest.raises(BuildError, match="disk full"):
+        write_atomically(out, fail)
+    assert tree(out) == before
+    assert _siblings(out) == ["out"]
+
+
+def test_explain_prints_why_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        "chain.py",
+        """
+        import truss_chains as chains
+
+
+        class Embed(chains.ChainletBase):
+            remote_config = chains.RemoteConfig(
+                docker_image=chains.DockerImage(pip_requirements=["torch==2.7.1"]),
+                compute=chains.Compute(gpu="B200"),
+            )
+
+            async def run_remote(self, text: str) -> list[float]:
+                return [0.0]
+
+
+        @chains.mark_entrypoint("Search")
+        class Search(chains.ChainletBase):
+            def __init__(self, embed: Embed = chains.depends(Embed)) -> None:
+                self._embed = embed
+
+            async def run_remote(self, text: str) -> list[float]:
+                return await self._embed.run_remote(text)
+        """,
+    )
+    monkeypatch.chdir(tmp_path)
+    status, stdout, _ = build(capsys, "chain.py", "--explain", "--python", "3.12")
+    assert status == 0
+    assert stdout.startswith("Chain Search (chain.py), Python 3.12\n\nSearch (entrypoint)\n")
+    assert "  base image: python:3.12-slim\n" in stdout
+    assert "  base image: nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04\n" in stdout
+    assert "    - GPU B200 (Blackwell, compute capability 10.0) needs CUDA >= 12.8\n" in stdout
+    assert "    - torch==2.7.1: torch 2.7 has wheels for CUDA 11.8, 12.6, 12.8\n" in stdout
+    assert "  resources:  1 CPU, 2Gi memory, 1x B200 (from compute)\n" in stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.py"]
+
+
+def test_base_image_option_reaches_every_dockerfile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = write(tmp_path / "src", "chain.py", HELLO_CHAIN)
+    out = tmp_path / "out"
+    assert build(capsys, chain, "-o", out, "--base-image", "chains-base:bookworm")[0] == 0
+    for name in ("HelloAll", "SayHello"):
+        dockerfile = (out / name / "Dockerfile").read_text()
+        assert "\nFROM chains-base:bookworm\n" in dockerfile
+        assert "apt-get" not in dockerfile  # the base brings python3 and venv
+    reasons = json.loads((out / "chain.json").read_text())["chainlets"][0]["base_image"]
+    assert reasons["image"] == "chains-base:bookworm"
+
+
+def test_no_secret_value_reaches_the_output(tmp_path: Path) -> None:
+    write(tmp_path / "src", "data/readme.txt", "public data\n")
+    chain = write(tmp_path / "src", "chain.py", SECRET_CHAIN)
+    values = {
+        "CHAINS_SECRET_hf_token": "hf_sEcReT-value-1",
+        "HF_TOKEN": "hf_sEcReT-value-2",
+        "CHAINS_SERVICE_TOKEN": "sEcReT-service-token",
+        "CHAINS_API_KEY": "sEcReT-api-key",
+    }
+    secrets_dir = tmp_path / "secrets"
+    write(secrets_dir, "hf_token", "hf_sEcReT-value-3")
+    done = build_process(
+        chain,
+        "-o",
+        tmp_path / "out",
+        cwd=tmp_path,
+        env={**values, "CHAINS_SECRETS_DIR": str(secrets_dir)},
+    )
+    assert done.returncode == 0, done.stderr
+    output = b"".join(tree(tmp_path / "out").values())
+    assert b"hf_token" in output  # the name is there, so the grep below looks in the right files
+    assert b"sEcReT" not in output
+    assert b"sEcReT" not in (done.stdout + done.stderr).encode()
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    chain = write(tmp_path, "chain.py", HELLO_CHAIN)
+    for args, expected in (
+        ((chain,), "-o OUT"),
+        ((tmp_path / "missing.py", "-o", tmp_path / "o"), "not a chain file"),
+        ((chain, "-o", tmp_path / "o", "--port", "0"), "not a port number"),
+        ((), "the following arguments are required"),
+    ):
+        status, _, stderr = build(capsys, *args)
+        assert status == 2, (args, stderr)
+        assert expected in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_images_need_a_docker_daemon_and_say_so(tmp_path: Path) -> None:
+    chain = write(tmp_path / "src", "chain.py", HELLO_CHAIN)
+    done = build_process(
+        chain,
+        "-o",
+        tmp_path / "out",
+        "--push",
+        "registry.example.com:5000/team",
+        cwd=tmp_path,
+        env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"},
+    )
+    assert done.returncode == 1
+    assert "no Docker daemon is reachable" in done.stderr and "DOCKER_HOST" in done.stderr
+    assert "Traceback" not in done.stderr
+    # The contexts are written first, tagged for the registry the images would be pushed to.
+    compose = (tmp_path / "out" / "docker-compose.yaml").read_text()
+    assert "registry.example.com:5000/team/chains/say-hello:" in compose
+
+
+def test_init_scaffolds_a_chain_that_lints_and_builds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "my-chain"
+    status, _, stderr = build(capsys, "init", folder)
+    assert status == 0, stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "chain.py"]
+    result = lint_files([folder / "chain.py"], Config())
+    assert result.diagnostics == []
+    assert build(capsys, folder / "chain.py", "-o", tmp_path / "out")[0] == 0
+    plan = json.loads((tmp_path / "out" / "chain.json").read_text())
+    assert plan["chain"] == "my-chain" and len(plan["chainlets"]) == 2
+    status, _, stderr = build(capsys, "init", folder)
+    assert status == 1 and "is not empty" in stderr
+
+
+def test_an_output_folder_inside_copied_data_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "data/readme.txt", "public data\n")
+    chain = write(tmp_path, "chain.py", SECRET_CHAIN)
+    status, _, stderr = build(capsys, chain, "-o", tmp_path / "data" / "build")
+    assert status == 1 and "which chainlet `Model` copies into its image" in stderr
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["readme.txt"]

@@ -1,0 +1,82 @@
+"""What every image carries: the runtime package and exactly the dependencies it imports."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import re
+import sys
+
+from benchmarks import build_speed
+from chains_build.runtime_package import (
+    requirement_name,
+    runtime_files,
+    runtime_package_dir,
+    runtime_requirements,
+)
+
+
+def _extras(requirement: str) -> set[str]:
+    found = re.search(r"\[([^\]]*)\]", requirement)
+    return {extra.strip() for extra in found.group(1).split(",")} if found else set()
+
+
+def _distribution_closure(requirements: tuple[str, ...]) -> set[str]:
+    """The installed distributions ``requirements`` pull in, transitively (extras included)."""
+    seen: set[str] = set()
+    pending = [(requirement_name(r), _extras(r)) for r in requirements]
+    while pending:
+        name, extras = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            declared = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for requirement in declared:
+            marker = requirement.partition(";")[2]
+            wanted = re.search(r'extra == "([^"]+)"', marker)
+            if wanted and wanted.group(1) not in extras:
+                continue
+            pending.append((requirement_name(requirement), set()))
+    return seen
+
+
+def test_the_runtime_requirements_leave_out_the_linter_and_builder() -> None:
+    names = {requirement_name(r) for r in runtime_requirements()}
+    assert {"httpx", "pydantic", "uvicorn"} <= names
+    assert not names & {"libcst", "tomli", "docker", "pyyaml", "chains-toolkit"}
+    assert "uvicorn[standard]" in " ".join(runtime_requirements())
+
+
+def test_every_third_party_import_of_the_runtime_is_installed_by_its_requirements() -> None:
+    provided = _distribution_closure(runtime_requirements())
+    owners = importlib.metadata.packages_distributions()
+    imported: set[str] = set()
+    for relative, path in runtime_files():
+        if not relative.endswith(".py") or relative.endswith("pytest_plugin.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"chains_runtime", "__future__"}
+    assert {"httpx", "pydantic", "uvicorn"} <= third_party
+    for module in sorted(third_party):
+        distributions = {requirement_name(d) for d in owners.get(module, [])}
+        assert distributions & provided, f"{module} ({distributions}) is not a runtime dependency"
+
+
+def test_the_runtime_package_is_copied_without_caches() -> None:
+    files = dict(runtime_files())
+    assert "chains_runtime/serve.py" in files and "chains_runtime/py.typed" in files
+    assert not any("__pycache__" in path or path.endswith(".pyc") for path in files)
+    assert all(path.startswith("chains_runtime/") for path in files)
+    assert files["chains_runtime/serve.py"] == runtime_package_dir() / "serve.py"
+
+
+def test_the_build_benchmark_runs_within_its_target() -> None:
+    # One run: the benchmark still works, and generation stays far below the 1 s target.
+    assert build_speed.main(["--runs", "1", "--check"]) == 0
