@@ -19,7 +19,7 @@ from chains_build.sources import walk_files
 DISTRIBUTION = "chains-toolkit"
 PACKAGE = "chains_runtime"
 RUNTIME_DISTRIBUTIONS = frozenset(
-    {"anyio", "fastapi", "httptools", "httpx", "pydantic", "starlette", "uvicorn"}
+    {"anyio", "httptools", "httpx", "pydantic", "starlette", "uvicorn"}
 )
 """The distributions ``chains_runtime`` imports (with what they bring along)."""
 
@@ -33,7 +33,7 @@ def requirement_name(requirement: str) -> str:
 
 
 def runtime_requirements() -> tuple[str, ...]:
-    """The runtime's requirement strings, e.g. ``("fastapi>=0.110", "uvicorn[standard]>=0.29")``."""
+    """The runtime's requirement strings, e.g. ``("starlette>=0.37", "uvicorn[standard]>=0.29")``."""
     try:
         declared = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError:
