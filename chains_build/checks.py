@@ -3,8 +3,8 @@
 A Dockerfile instruction is one line: a line break in a build command would end the ``RUN``
 and start an instruction of its own, a trailing backslash would glue the next instruction to
 it, and a here-document would swallow the lines after it. Requirements go into requirements
-files, where a line break splits one entry into two. Each check raises a ``BuildError`` that
-names the chainlet, the field and the entry.
+files, where a line break splits one entry into two and a trailing backslash joins two. Each
+check raises a ``BuildError`` that names the chainlet, the field and the entry.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ def check_pip_requirement(chainlet: str, entry: str) -> str:
         raise BuildError(
             f"chainlet `{chainlet}`: pip_requirements entry {_describe(entry)} refers to "
             "another file, which is not in the build context; use pip_requirements_file"
+        )
+    if stripped.endswith("\\"):
+        raise BuildError(
+            f"chainlet `{chainlet}`: pip_requirements entry {_describe(entry)} ends with a "
+            "backslash, which would join it to the next line of the requirements file; remove it"
         )
     return stripped
 

@@ -65,25 +65,35 @@ def build_images(plan: ChainPlan, out: Path, report: Report, *, push: bool) -> N
             repository, _, tag = chainlet.image.rpartition(":")
             report(f"[{chainlet.slug}] pushing {chainlet.image}")
             pushed = client.api.push(repository, tag=tag, stream=True, decode=True)
-            _follow(pushed, chainlet.slug, report, f"pushing {chainlet.image}")
+            registry = repository.split("/")[0]
+            _follow(
+                pushed,
+                chainlet.slug,
+                report,
+                f"pushing {chainlet.image}",
+                hint=f"check that {registry} answers and that `docker login {registry}` was done",
+            )
 
 
 def _follow(
-    stream: Iterable[Mapping[str, Any]], slug: str, report: Report, doing: str
+    stream: Iterable[Mapping[str, Any]], slug: str, report: Report, doing: str, hint: str = ""
 ) -> None:
     """Report a build or push stream; a BuildError for the error the daemon sends."""
     from docker.errors import DockerException
+
+    def failed(error: object) -> BuildError:
+        return BuildError(f"{doing} failed: {_first_line(error)}{f'; {hint}' if hint else ''}")
 
     try:
         for event in stream:
             error = event.get("error") or (event.get("errorDetail") or {}).get("message")
             if error:
-                raise BuildError(f"{doing} failed: {_first_line(error)}")
+                raise failed(error)
             text = event.get("stream") or event.get("status")
             if isinstance(text, str) and text.strip():
                 report(f"[{slug}] {text.strip()}")
     except DockerException as exc:
-        raise BuildError(f"{doing} failed: {_first_line(exc)}") from None
+        raise failed(exc) from None
 
 
 def _first_line(error: object) -> str:

@@ -8,6 +8,7 @@ previous chains-build output (no ``chain.json`` of ours) is refused, never delet
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -44,17 +45,25 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
     """Call ``fill(folder)`` on an empty temporary folder, then make that folder ``out``."""
     out = Path(os.path.abspath(out))
     check_replaceable(out)
+    # The parent folders this call creates go again when it fails: nothing is left behind.
+    created = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    except OSError as exc:
-        raise BuildError(f"cannot write next to {out}: {exc.strerror or exc}") from exc
-    try:
-        os.chmod(staging, 0o755)
-        fill(staging)
-        _replace(staging, out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        except OSError as exc:
+            raise BuildError(f"cannot write next to {out}: {exc.strerror or exc}") from exc
+        try:
+            os.chmod(staging, 0o755)
+            fill(staging)
+            _replace(staging, out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        for folder in created:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
 
 

@@ -33,7 +33,7 @@ def requirement_name(requirement: str) -> str:
 
 
 def runtime_requirements() -> tuple[str, ...]:
-    """The runtime's requirement strings, e.g. ``("starlette>=0.37", "uvicorn[standard]>=0.29")``."""
+    """The runtime's requirement strings, e.g. ``("httpx>=0.27", "uvicorn[standard]>=0.29")``."""
     try:
         declared = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError:

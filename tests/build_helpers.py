@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -39,11 +38,59 @@ HELLO_CHAIN = """
 """
 
 
+GPU_CHAIN = """
+    import truss_chains as chains
+
+
+    class Embed(chains.ChainletBase):
+        remote_config = chains.RemoteConfig(
+            docker_image=chains.DockerImage(
+                pip_requirements=["torch==2.7.1", "numpy>=1.26"],
+                apt_requirements=["libgomp1"],
+                data_dir=chains.make_abs_path_here("weights"),
+            ),
+            compute=chains.Compute(instance_type="H100:2x16x160"),
+            build_commands=["python3 -c 'import torch; print(torch.__version__)'"],
+            assets=chains.Assets(secret_keys=["hf_access_token"]),
+        )
+
+        async def run_remote(self, texts: list[str]) -> list[list[float]]:
+            return [[0.0] for _ in texts]
+
+
+    @chains.mark_entrypoint("Search")
+    class Search(chains.ChainletBase):
+        remote_config = chains.RemoteConfig(
+            docker_image=chains.DockerImage(
+                apt_requirements=["ffmpeg"],
+                external_package_dirs=[chains.make_abs_path_here("vendor")],
+            ),
+            compute=chains.Compute(instance_type="L4:4x16"),
+            build_commands=["mkdir -p /app/cache && echo ready > /app/cache/state"],
+        )
+
+        def __init__(self, embed: Embed = chains.depends(Embed)) -> None:
+            self._embed = embed
+
+        async def run_remote(self, query: str) -> list[list[float]]:
+            return await self._embed.run_remote([query])
+"""
+"""Two GPU chainlets sized by instance types, with apt and pip requirements, build commands,
+a data folder, a vendored package and a secret (``gpu_project`` writes its folders)."""
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+def gpu_project(folder: Path) -> Path:
+    """``GPU_CHAIN`` in ``folder`` with its data and vendored folders; the chain file."""
+    write(folder, "weights/config.json", '{"dim": 1}\n')
+    write(folder, "vendor/textlib/__init__.py", '"""A vendored package."""\n')
+    return write(folder, "chain.py", GPU_CHAIN)
 
 
 def planned(path: Path, options: BuildOptions | None = None) -> PlannedChain:
@@ -88,12 +135,3 @@ def tree(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
-
-
-def tool(name: str) -> str | None:
-    """The path of a command-line tool, from the virtualenv first; in CI a missing tool fails."""
-    search = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    found = shutil.which(name, path=search)
-    if found is None and os.environ.get("CI") == "true":
-        pytest.fail(f"{name} is not installed, and CI must run the checks that use it")
-    return found

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
@@ -84,19 +85,50 @@ def hello_chain() -> ChainPlan:
     )
 
 
-def require_tool(name: str, *candidates: str | None) -> str:
-    """The first candidate that exists (a path or a name on PATH); skipped when none does,
-    except under ``CI=true``, where a missing tool fails the test."""
-    for candidate in (*candidates, name):
-        if candidate is None:
-            continue
-        found = shutil.which(candidate) or (candidate if Path(candidate).is_file() else None)
-        if found:
-            return found
-    message = f"{name} is not installed (see .ci/run and the dev extra in pyproject.toml)"
-    if os.environ.get("CI", "").lower() == "true":
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def missing(message: str) -> NoReturn:
+    """Skip the test because ``message`` (a tool, a daemon) is missing; under ``CI=true``, fail
+    it instead, because CI must run every check."""
+    if in_ci():
         pytest.fail(f"CI=true and {message}")
     pytest.skip(message)
+
+
+def require_tool(name: str, *candidates: str | None) -> str:
+    """The first candidate that is a command (a path, or a name found in this virtualenv's
+    ``bin`` folder, then on PATH), else ``name`` itself; skipped when none is, failed under
+    ``CI=true``."""
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    for candidate in (*candidates, name):
+        found = shutil.which(candidate, path=search) if candidate else None
+        if found:
+            return found
+    missing(f"{name} is not installed (see .ci/run and the dev extra in pyproject.toml)")
+
+
+def require_docker(image: str) -> Any:
+    """A Docker SDK client of a daemon that answers and has ``image``; the caller closes it.
+    Skipped when there is none, failed under ``CI=true`` (scripts/setup-docker.sh provides
+    both)."""
+    try:
+        import docker
+        from docker.errors import DockerException, ImageNotFound
+    except ImportError:
+        missing("the docker package is not installed (pip install -e '.[dev]')")
+    try:
+        client = docker.from_env()
+        client.ping()
+    except DockerException as exc:
+        missing(f"no Docker daemon answers ({str(exc).splitlines()[0]})")
+    try:
+        client.images.get(image)
+    except ImageNotFound:
+        client.close()
+        missing(f"the Docker image {image} is missing (scripts/setup-docker.sh builds it)")
+    return client
 
 
 def compose_v2() -> list[str]:

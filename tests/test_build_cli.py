@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,15 @@ import pytest
 from chains_build.errors import BuildError
 from chains_build.output import write_atomically
 from chains_lint import Config, lint_files
-from tests.build_helpers import HELLO_CHAIN, REPO, build, build_process, tree, write
+from tests.build_helpers import (
+    HELLO_CHAIN,
+    REPO,
+    build,
+    build_process,
+    gpu_project,
+    tree,
+    write,
+)
 
 SECRET_CHAIN = """
     import truss_chains as chains
@@ -80,6 +92,59 @@ def test_the_same_input_gives_byte_identical_output(
     assert str(tmp_path).encode() not in everything and str(REPO).encode() not in everything
 
 
+def _copy_checkout(target: Path) -> dict[str, str]:
+    """Copy the toolkit's packages and examples to ``target``; the environment that makes
+    Python import them from there (ahead of the editable install)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("chains_lint", "chains_build", "runtime/chains_runtime", "examples"):
+        shutil.copytree(REPO / folder, target / folder, ignore=ignore)
+    return {"PYTHONPATH": os.pathsep.join([str(target), str(target / "runtime")])}
+
+
+def test_another_checkout_and_another_folder_give_byte_identical_output(tmp_path: Path) -> None:
+    outputs = []
+    for checkout, work in (
+        (tmp_path / "a" / "checkout", tmp_path / "a"),
+        (tmp_path / "b" / "deeper" / "toolkit", tmp_path / "b" / "elsewhere"),
+    ):
+        environment = _copy_checkout(checkout)
+        work.mkdir(parents=True, exist_ok=True)
+        probe = subprocess.run(
+            [sys.executable, "-c", "import chains_build, chains_runtime, chains_lint; "
+             "print(chains_build.__file__, chains_runtime.__file__, chains_lint.__file__)"],
+            cwd=work, env={**os.environ, **environment}, capture_output=True, text=True,
+            check=True,
+        )
+        assert probe.stdout.split() == [
+            str(checkout / "chains_build" / "__init__.py"),
+            str(checkout / "runtime" / "chains_runtime" / "__init__.py"),
+            str(checkout / "chains_lint" / "__init__.py"),
+        ]
+        project = gpu_project(work / "project")
+        built = {}
+        for name, chain in (("gpu", project), ("multi", checkout / "examples/multi_file/chain.py")):
+            # One checkout is given relative paths, the other absolute ones.
+            out = work / "out" / name
+            args = [chain, out] if checkout.name == "checkout" else [
+                Path(os.path.relpath(chain, work)), Path(os.path.relpath(out, work))
+            ]
+            done = subprocess.run(
+                [sys.executable, "-m", "chains_build.cli", args[0], "-o", args[1]],
+                cwd=work, env={**os.environ, **environment}, capture_output=True, text=True,
+                timeout=120, check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            built[name] = tree(out)
+        outputs.append(built)
+    first, second = outputs
+    for name in ("gpu", "multi"):
+        assert "chain.json" in first[name] and "k8s/search.yaml" in first["gpu"]
+        assert first[name] == second[name], name
+        everything = b"".join(first[name].values())
+        assert str(tmp_path).encode() not in everything
+        assert str(REPO).encode() not in everything
+
+
 def test_lint_errors_refuse_the_build_and_leave_out_untouched(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -99,27 +164,65 @@ def test_lint_errors_refuse_the_build_and_leave_out_untouched(
     assert _siblings(out) == ["out", "src"]
 
 
-@pytest.mark.parametrize(
-    ("config", "expected"),
-    [
-        ('compute=chains.Compute(instance_type="huge")', "cannot be mapped to resources"),
-        ('compute=chains.Compute(instance_type="Z9:4x16")', 'unknown GPU "Z9"'),
-        (
-            'docker_image=chains.DockerImage(external_package_dirs=["/usr/lib"])',
-            "is outside the project folder",
-        ),
-        (
-            'docker_image=chains.DockerImage(data_dir="../elsewhere")',
-            "is outside the project folder",
-        ),
-        (
-            'docker_image=chains.DockerImage(apt_requirements=["curl && rm -rf /"])',
-            "not a Debian package name",
-        ),
-    ],
-)
-def test_bad_configuration_is_a_clear_error_and_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, expected: str
+BAD_INPUT = [
+    # (RemoteConfig arguments, the lint rule that reports it first or None, the build's error)
+    ('compute=chains.Compute(instance_type="huge")', None, "cannot be mapped to resources"),
+    ('compute=chains.Compute(instance_type="Z9:4x16")', None, 'unknown GPU "Z9"'),
+    ('compute=chains.Compute(gpu="Z9")', "CH705", 'unknown GPU "Z9"; known GPUs: T4,'),
+    (
+        'docker_image=chains.DockerImage(data_dir=chains.make_abs_path_here("nodata"))',
+        "CH721",
+        "data_dir nodata does not exist",
+    ),
+    (
+        "docker_image=chains.DockerImage("
+        'external_package_dirs=[chains.make_abs_path_here("novendor")])',
+        "CH721",
+        "external_package_dirs entry novendor does not exist",
+    ),
+    (
+        'docker_image=chains.DockerImage(data_dir="../elsewhere")',
+        None,
+        "elsewhere is outside the project folder",
+    ),
+    (
+        'docker_image=chains.DockerImage(external_package_dirs=["/usr/lib"])',
+        None,
+        "external_package_dirs entry /usr/lib is outside the project folder",
+    ),
+    (
+        'docker_image=chains.DockerImage(pip_requirements=["numpy\\nRUN rm -rf /"])',
+        "CH717",
+        "pip_requirements entry 'numpy\\nRUN rm -rf /' contains a line break",
+    ),
+    (
+        'docker_image=chains.DockerImage(pip_requirements=["numpy\\\\", "torch"])',
+        None,
+        "ends with a backslash, which would join it to the next line of the requirements",
+    ),
+    (
+        'docker_image=chains.DockerImage(apt_requirements=["ffmpeg\\nRUN rm -rf /"])',
+        "CH717",
+        "apt_requirements entry 'ffmpeg\\nRUN rm -rf /' contains a line break",
+    ),
+    (
+        'docker_image=chains.DockerImage(apt_requirements=["curl && rm -rf /"])',
+        None,
+        "not a Debian package name",
+    ),
+    (
+        'build_commands=["echo a\\nRUN echo b"]',
+        "CH717",
+        "contains a line break, which would break the Dockerfile",
+    ),
+    ('build_commands=["echo a \\\\"]', None, "ends with a backslash"),
+]
+
+
+@pytest.mark.parametrize(("config", "rule", "expected"), BAD_INPUT)
+def test_bad_input_is_a_one_line_error_that_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, rule: str | None,
+    expected: str,
 ) -> None:
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "file").write_text("x")
@@ -138,40 +241,18 @@ class Model(chains.ChainletBase):
 """,
     )
     out = tmp_path / "out"
+    if rule is not None:
+        # The linter finds it first; with its rule switched off the build still refuses it.
+        status, stdout, stderr = build(capsys, chain, "-o", out)
+        assert status == 1 and rule in stdout and "lint error(s)" in stderr
+        write(tmp_path / "src", "pyproject.toml", f'[tool.chains-lint]\nignore = ["{rule}"]\n')
     status, _, stderr = build(capsys, chain, "-o", out)
     assert status == 1
-    errors = [line for line in stderr.splitlines() if line.startswith("chains-build: error:")]
-    assert len(errors) == 1 and expected in errors[0], stderr
-    assert "Traceback" not in stderr
+    (error,) = stderr.splitlines()
+    assert error.startswith("chainlet `Model`: ", len("chains-build: error: ")), stderr
+    assert expected in error, stderr
     assert not out.exists()
-    assert _siblings(out) == ["elsewhere", "src"]
-
-
-def test_a_newline_in_a_build_command_is_refused_by_lint_or_build(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    chain = write(
-        tmp_path,
-        "chain.py",
-        """
-        import truss_chains as chains
-
-
-        class Model(chains.ChainletBase):
-            remote_config = chains.RemoteConfig(build_commands=["echo a\\nRUN echo b"])
-
-            async def run_remote(self, text: str) -> str:
-                return text
-        """,
-    )
-    status, stdout, _ = build(capsys, chain, "-o", tmp_path / "out")
-    assert status == 1 and "CH717" in stdout
-    # With the lint rule switched off, the build itself still refuses it.
-    write(tmp_path, "pyproject.toml", '[tool.chains-lint]\nignore = ["CH717"]\n')
-    assert not lint_files([chain], Config(ignore=("CH717",))).has_errors
-    status, _, stderr = build(capsys, chain, "-o", tmp_path / "out")
-    assert status == 1 and "contains a line break, which would break the Dockerfile" in stderr
-    assert not (tmp_path / "out").exists()
+    assert _siblings(out) == ["elsewhere", "src"]  # no temporary folder left behind
 
 
 def test_an_existing_folder_that_is_not_a_build_is_refused_not_deleted(
@@ -198,6 +279,10 @@ def test_a_failure_while_writing_leaves_out_as_it_was(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match="disk full"):
         write_atomically(out, fail)
     assert tree(out) == before
+    assert _siblings(out) == ["out"]
+    # A new OUT in folders that do not exist yet: they are not left behind either.
+    with pytest.raises(BuildError, match="disk full"):
+        write_atomically(tmp_path / "new" / "deeper" / "out", fail)
     assert _siblings(out) == ["out"]
 
 
@@ -242,6 +327,35 @@ def test_explain_prints_why_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.py"]
 
 
+def test_explain_gives_every_chainlet_its_base_resources_and_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = gpu_project(tmp_path)
+    status, stdout, stderr = build(capsys, "--explain", chain)
+    assert status == 0, stderr
+    blocks = stdout.split("\n\n")
+    assert blocks[0] == "Chain Search (chain.py), Python " + ".".join(
+        map(str, sys.version_info[:2])
+    )
+    search, embed = blocks[1].splitlines(), blocks[2].splitlines()
+    assert search[:4] == [
+        "Search (entrypoint)",
+        "  base image: nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04",
+        "    - GPU L4 (Ada Lovelace, compute capability 8.9) needs CUDA >= 11.8",
+        "    - the lowest CUDA that satisfies it: 11.8 (Ubuntu 22.04, whose python3 is 3.10; "
+        f"the chain asks for {sys.version_info[0]}.{sys.version_info[1]})",
+    ]
+    assert "  resources:  4 CPU, 16Gi memory, 1x L4 (from instance_type L4:4x16)" in search
+    assert "  calls:      Embed" in search
+    assert embed[0] == "Embed"
+    assert "    - torch==2.7.1: torch 2.7 has wheels for CUDA 11.8, 12.6, 12.8" in embed
+    assert (
+        "  resources:  16 CPU, 160Gi memory, 2x H100 (from instance_type H100:2x16x160)" in embed
+    )
+    assert "  data:       weights -> /app/weights" in embed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.py", "vendor", "weights"]
+
+
 def test_base_image_option_reaches_every_dockerfile(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -267,6 +381,9 @@ def test_no_secret_value_reaches_the_output(tmp_path: Path) -> None:
     }
     secrets_dir = tmp_path / "secrets"
     write(secrets_dir, "hf_token", "hf_sEcReT-value-3")
+    # Secrets kept beside the chain, as compose and chains-run read them, stay out too.
+    write(tmp_path / "src", "secrets/hf_token", "hf_sEcReT-value-4")
+    write(tmp_path / "src", ".env", "CHAINS_SERVICE_TOKEN=sEcReT-value-5\n")
     done = build_process(
         chain,
         "-o",
@@ -323,6 +440,18 @@ def test_init_scaffolds_a_chain_that_lints_and_builds(
     assert sorted(p.name for p in folder.iterdir()) == ["README.md", "chain.py"]
     result = lint_files([folder / "chain.py"], Config())
     assert result.diagnostics == []
+    assert lint_files([folder / "chain.py"], Config(profile="truss")).diagnostics == []
+    # It runs as its README says, each chainlet a process or all in one.
+    names = '{"names": ["Ada", "Grace"]}'
+    assert f"`chains-run chain.py --input '{names[:10]}" in (folder / "README.md").read_text()
+    chains_run = Path(sys.executable).with_name("chains-run")
+    for mode in ([], ["--in-process"]):
+        ran = subprocess.run(
+            [str(chains_run), "chain.py", *mode, "--input", names],
+            cwd=folder, capture_output=True, text=True, timeout=120, check=False,
+        )
+        assert ran.returncode == 0, (mode, ran.stderr)
+        assert json.loads(ran.stdout) == ["Hello, Ada!", "Hello, Grace!"], mode
     assert build(capsys, folder / "chain.py", "-o", tmp_path / "out")[0] == 0
     plan = json.loads((tmp_path / "out" / "chain.json").read_text())
     assert plan["chain"] == "my-chain" and len(plan["chainlets"]) == 2

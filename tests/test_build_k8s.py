@@ -4,7 +4,6 @@ it, resources and GPUs where the scheduler looks, probes that hit a real server'
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from chains_build.instance_types import GPU_MODELS
 from chains_build.k8s import render_manifests
 from chains_build.plan import APP_UID, ChainPlan, Resources
 from chains_build.runtime_contract import STARTUP_GRACE_SECONDS
+from tests.build_helpers import build, gpu_project
 from tests.deploy_helpers import (
     EXAMPLE_CHAINS,
     build_example,
@@ -97,9 +97,7 @@ def test_one_file_per_chainlet_with_its_config_map_deployment_and_service() -> N
     "plan", [full_chain(), hello_chain(), chain(chainlet("E", entrypoint=True))]
 )
 def test_every_manifest_passes_kubernetes_validate_strict(plan: ChainPlan, tmp_path: Path) -> None:
-    validate = require_tool(
-        "kubernetes-validate", str(Path(sys.executable).parent / "kubernetes-validate")
-    )
+    validate = require_tool("kubernetes-validate")
     paths = []
     for name, text in render_manifests(plan).items():
         path = tmp_path / name
@@ -298,9 +296,7 @@ def test_the_wiring_and_probes_work_against_a_real_chainlet(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("example", EXAMPLE_CHAINS)
 def test_the_examples_manifests_pass_kubernetes_validate(example: str, tmp_path: Path) -> None:
-    validate = require_tool(
-        "kubernetes-validate", str(Path(sys.executable).parent / "kubernetes-validate")
-    )
+    validate = require_tool("kubernetes-validate")
     out = build_example(example, tmp_path / "out")
     files = sorted(str(path) for path in (out / "k8s").glob("*.yaml"))
     contexts = sorted(p.name for p in out.iterdir() if (p / "Dockerfile").is_file())
@@ -315,3 +311,35 @@ def test_the_examples_manifests_pass_kubernetes_validate(example: str, tmp_path:
         image = container_of(deployment)["image"]
         assert image.startswith(f"chains/{deployment['metadata']['name']}:")
         assert wiring.chainlet
+
+
+def test_a_gpu_chain_sized_by_instance_types_passes_kubernetes_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert build(capsys, gpu_project(tmp_path / "src"), "-o", out)[0] == 0
+    files = sorted(str(path) for path in (out / "k8s").glob("*.yaml"))
+    result = run([require_tool("kubernetes-validate"), "--strict", *files], cwd=out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(" passed for resource ") == 3 * len(files) == 6, result.stdout
+    deployments = {
+        document["metadata"]["name"]: document
+        for path in files
+        for document in yaml.safe_load_all(Path(path).read_text(encoding="utf-8"))
+        if document["kind"] == "Deployment"
+    }
+    # "H100:2x16x160": 16 CPUs, 160 GiB and two H100s, on nodes that have H100s.
+    embed = deployments["embed"]
+    assert container_of(embed)["resources"] == {
+        "requests": {"cpu": "16", "memory": "160Gi"},
+        "limits": {"cpu": "16", "memory": "160Gi", "nvidia.com/gpu": 2},
+    }
+    (term,) = embed["spec"]["template"]["spec"]["affinity"]["nodeAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]["nodeSelectorTerms"]
+    assert term["matchExpressions"][0]["values"] == list(
+        next(model for model in GPU_MODELS if model.name == "H100").node_products
+    )
+    assert container_of(deployments["search"])["resources"]["limits"] == {
+        "cpu": "4", "memory": "16Gi", "nvidia.com/gpu": 1,
+    }

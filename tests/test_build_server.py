@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from chains_runtime.protocol import SERVICE_TOKEN_HEADER
 from chains_build.contexts import build_contexts, write_context
 from chains_build.server_module import render_server_module
 from tests.build_helpers import HELLO_CHAIN, REPO, planned, write
+from tests.deploy_helpers import free_port
 
 TOKEN = "test-service-token"
 
@@ -86,19 +86,12 @@ def test_generated_servers_pass_ruff_and_mypy(tmp_path: Path) -> None:
         _check_tools(folder / "chainlet_server.py")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class _Servers:
     def __init__(self) -> None:
         self.processes: list[subprocess.Popen[str]] = []
 
     def start(self, context: Path, config: dict[str, object]) -> str:
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [sys.executable, "chainlet_server.py", "--host", "127.0.0.1", "--port", str(port)],
             cwd=context,
