@@ -8,11 +8,20 @@ dependency client decide what a failure means.
 A deadline (``set_deadline``) is a timer on the event loop, not a task cancellation: when it
 fires, the waiting call gets ``TimeoutError`` and the connection is aborted, since a late
 answer could otherwise be read as the answer to the next request.
+
+An answer is refused (``TransportError``) rather than misread when its head grows past
+``MAX_HEAD_BYTES``, when it uses a content or transfer coding other than ``identity`` and
+``chunked`` (the client asks for ``identity`` and decodes nothing), or when it switches
+protocols.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import select
+import socket
 from collections import deque
 from typing import cast
 
@@ -21,6 +30,12 @@ import httptools
 _PAUSE_READING_BYTES = 1024 * 1024
 """Stop reading from the socket when this much body is buffered and not yet consumed."""
 _RESUME_READING_BYTES = 256 * 1024
+MAX_HEAD_BYTES = 256 * 1024
+"""The most bytes of status lines and headers an answer may take (interim answers included)."""
+_CODING_HEADERS = {
+    b"transfer-encoding": (b"chunked", b"identity"),
+    b"content-encoding": (b"identity",),
+}
 
 
 class TransportError(Exception):
@@ -29,6 +44,10 @@ class TransportError(Exception):
 
 class ConnectFailedError(TransportError):
     """No connection could be made, so the request was never sent (safe to retry)."""
+
+
+class _StopParsing(Exception):
+    """Raised in a parser callback once the answer is refused (the error is already set)."""
 
 
 class Connection(asyncio.Protocol):
@@ -42,7 +61,10 @@ class Connection(asyncio.Protocol):
         self._lost: asyncio.Future[None] = loop.create_future()
         self._deadline: asyncio.TimerHandle | None = None
         self.idle_since = 0.0
+        self.exchanges = 0
+        """Requests sent on this connection so far."""
         self._in_flight = False
+        self._readable: select.poll | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -56,6 +78,7 @@ class Connection(asyncio.Protocol):
         self._error: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._paused_reading = False
+        self._head_bytes = 0
 
     # -- state ---------------------------------------------------------------------------
 
@@ -75,6 +98,19 @@ class Connection(asyncio.Protocol):
             and self._error is None
         )
 
+    def is_stale(self) -> bool:
+        """True when this idle connection cannot carry another request.
+
+        Besides ``closed``, the socket is polled: a server that closed the connection right
+        after its answer (without ``connection: close``) has its end-of-stream waiting in the
+        socket before the event loop has read it, and writing a request there would lose it.
+        Anything readable while idle (an end, a reset, bytes nobody asked for) spends the
+        connection.
+        """
+        if self.closed:
+            return True
+        return self._readable is not None and bool(self._readable.poll(0))
+
     def close(self) -> None:
         self._closed = True
         self._cancel_deadline()
@@ -87,6 +123,21 @@ class Connection(asyncio.Protocol):
         if self._transport is not None:
             self._transport.abort()
 
+    def abandon(self) -> None:
+        """End a connection whose event loop was closed without closing it.
+
+        asyncio's loop leaves such a socket open, and its transport cannot close it any more
+        (that takes the loop). The socket is shut down through a duplicate of its descriptor
+        (the transport still owns the original, freed with it): the server sees the
+        connection end now. uvloop closes its sockets with the loop (``fileno()`` is -1 then).
+        """
+        self._closed = True
+        sock = None if self._transport is None else self._transport.get_extra_info("socket")
+        fileno = -1 if sock is None else sock.fileno()
+        if fileno >= 0:
+            with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fileno)) as duplicate:
+                duplicate.shutdown(socket.SHUT_RDWR)
+
     async def wait_closed(self) -> None:
         await asyncio.shield(self._lost)
 
@@ -98,6 +149,7 @@ class Connection(asyncio.Protocol):
             raise ConnectFailedError("the connection closed before the request was sent")
         self._reset()
         self._in_flight = True
+        self.exchanges += 1
         self._transport.write(request)
 
     def finish(self) -> None:
@@ -181,6 +233,10 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and hasattr(select, "poll"):
+            self._readable = select.poll()
+            self._readable.register(sock.fileno(), select.POLLIN)
 
     def data_received(self, data: bytes) -> None:
         if not self._in_flight:
@@ -189,9 +245,25 @@ class Connection(asyncio.Protocol):
             return
         try:
             self._parser.feed_data(data)
-        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+        except httptools.HttpParserUpgrade:
+            self._fail(
+                TransportError("the server switched protocols, which this client does not do")
+            )
+            self.abort()
+            return
+        except httptools.HttpParserError as exc:
             self._fail(TransportError(f"malformed HTTP response: {exc}"))
             self.abort()  # never reused: what follows cannot be trusted
+            return
+        if not self._head_done:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._fail(
+                    TransportError(
+                        f"the answer's status line and headers exceed {MAX_HEAD_BYTES} bytes"
+                    )
+                )
+                self.abort()
 
     def eof_received(self) -> bool | None:
         return None  # close our side too
@@ -211,7 +283,8 @@ class Connection(asyncio.Protocol):
             return
         reason = f": {exc}" if exc else ""
         where = "mid-response" if self._head_done else "before it answered"
-        self._fail(TransportError(f"the server closed the connection {where}{reason}"))
+        which = "kept-alive connection" if self.exchanges > 1 else "connection"
+        self._fail(TransportError(f"the server closed the {which} {where}{reason}"))
 
     def pause_writing(self) -> None:  # requests are written whole; the transport buffers them
         pass
@@ -226,7 +299,21 @@ class Connection(asyncio.Protocol):
             raise TransportError("the server sent more than one answer")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name.lower(), value))
+        name = name.lower()
+        self.headers.append((name, value))
+        supported = _CODING_HEADERS.get(name)
+        if supported is not None:
+            for coding in value.split(b","):
+                coding = coding.strip().lower()
+                if coding and coding not in supported:
+                    self._fail(
+                        TransportError(
+                            f"the answer has {name.decode()}: {coding.decode('latin-1')}, "
+                            "which this client does not decode (it asks for identity)"
+                        )
+                    )
+                    self.abort()
+                    raise _StopParsing
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()

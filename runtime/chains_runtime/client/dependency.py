@@ -18,6 +18,7 @@ from chains_runtime.client.errors import (
     DependencyUnavailableError,
 )
 from chains_runtime.client.pool import ConnectionPool, Response
+from chains_runtime.client.url import join_path
 from chains_runtime.context import DeployedServiceDescriptor
 from chains_runtime.definitions import DEFAULT_CONCURRENCY_LIMIT, DEFAULT_TIMEOUT_SEC
 from chains_runtime.errors import ChainsUsageError
@@ -56,8 +57,10 @@ class DependencyClient:
     the whole answer) and, for ``stream``, the wait for the head and for each next piece.
 
     Create it once per dependency and reuse it (its keep-alive connections are pooled, at most
-    ``concurrency_limit`` at once); close it with ``aclose``. ``headers`` are sent with every
-    request (e.g. an ``authorization`` header for an endpoint that is not a chainlet).
+    ``concurrency_limit`` at once on each event loop that uses it); close it with ``aclose``.
+    ``headers`` are sent with every request (e.g. an ``authorization`` header for an endpoint
+    that is not a chainlet). A request is written at most once: a connection the server closed
+    while idle is replaced before writing, and one closed after the request left fails the call.
     """
 
     def __init__(
@@ -81,7 +84,7 @@ class DependencyClient:
             raise ChainsUsageError(f"concurrency_limit must be >= 1, got {concurrency_limit}")
         self.name = name
         # With an empty path (an endpoint that is not a chainlet) the URL is kept as given.
-        self.url = base_url.rstrip("/") + path if path else base_url
+        self.url = join_path(base_url, path) if path else base_url
         self.retries = retries
         self.timeout_sec = timeout_sec
         self._backoff = backoff if backoff is not None else Backoff()

@@ -1,79 +1,46 @@
 """A pool of keep-alive HTTP/1.1 connections to one URL, and the responses it returns.
 
 ``ConnectionPool.post`` sends a ``POST`` to the pool's URL on an idle connection (or a new one,
-up to ``max_connections``; further calls wait for a free one) and returns a ``Response`` once
-the status and headers are in. The body is read with ``Response.read`` or piece by piece with
-``Response.next_chunk``; the connection goes back to the pool when the body was read to its
-end and the server keeps it open, and is closed otherwise.
+up to ``max_connections``; further calls wait for a free one, first come first served) and
+returns a ``Response`` once the status and headers are in. The body is read with
+``Response.read`` or piece by piece with ``Response.next_chunk``; the connection goes back to
+the pool when the body was read to its end and the server keeps it open, and is closed
+otherwise.
 
-Idle connections older than ``keepalive_expiry`` are not reused: the default (4 s) is below
-uvicorn's keep-alive timeout (5 s), so a connection is not reused just as the server closes it.
-The pool binds to the event loop that first uses it; once that loop is closed, another may
-take it over (its connections died with it). ``http://`` and ``https://`` URLs are supported;
-proxies from the environment are not.
+An idle connection is reused only if it is younger than ``keepalive_expiry`` and its socket has
+nothing to read (a server that closed it has left its end-of-stream there): the default expiry
+(4 s) is below uvicorn's keep-alive timeout (5 s), so a connection is not reused just as the
+server closes it. A request is written at most once: if the server closes a connection after
+the request went out, the call fails (the request may have run); a stale connection found
+before writing costs nothing but a new connection.
+
+Connections belong to the event loop that made them (asyncio transports cannot move between
+loops), so the pool keeps them per event loop: a pool used from two loops (the server's and a
+background loop thread, say) has at most ``max_connections`` on each. The idle connections of a
+loop that was closed without ``aclose`` are shut down when another loop next uses the pool, or
+by ``aclose``. ``http://`` and ``https://`` URLs are supported; proxies from the environment
+are not.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
-import urllib.parse
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from chains_runtime.client.connection import ConnectFailedError, Connection, TransportError
+from chains_runtime.client.url import Endpoint as Endpoint
 from chains_runtime.errors import ChainsUsageError
 
 DEFAULT_KEEPALIVE_EXPIRY_SEC = 4.0
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where a pool sends its requests, parsed once from a URL."""
-
-    url: str
-    scheme: str
-    host: str
-    port: int
-    target: str
-    """The request target: the path and query, e.g. ``/run_remote``."""
-
-    @classmethod
-    def parse(cls, url: str) -> Endpoint:
-        try:
-            parts = urllib.parse.urlsplit(url)
-            port = parts.port
-        except ValueError as exc:
-            raise ChainsUsageError(f"invalid URL {url!r}: {exc}") from None
-        if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-            raise ChainsUsageError(
-                f"invalid URL {url!r}: expected http://HOST[:PORT]/PATH or https://..."
-            )
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        return cls(
-            url=url,
-            scheme=parts.scheme,
-            host=parts.hostname,
-            port=port if port is not None else _DEFAULT_PORTS[parts.scheme],
-            target=target,
-        )
-
-    @property
-    def host_header(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        if self.port == _DEFAULT_PORTS[self.scheme]:
-            return host
-        return f"{host}:{self.port}"
 
 
 class Response:
     """The status and headers of an answer; its body is read once, then the connection is freed."""
 
-    def __init__(self, pool: ConnectionPool, connection: Connection) -> None:
+    def __init__(self, pool: _LoopPool, connection: Connection) -> None:
         self._pool = pool
         self._connection: Connection | None = connection
         self.status = connection.status
@@ -93,7 +60,7 @@ class Response:
         try:
             return await connection.receive_body()
         finally:
-            self._pool._release(connection)
+            self._pool.release(connection)
 
     async def next_chunk(self, timeout_sec: float | None) -> bytes | None:
         """The next piece of the body within ``timeout_sec``, or None at its end."""
@@ -101,7 +68,7 @@ class Response:
         if connection is None:
             return None
         connection.set_deadline(
-            None if timeout_sec is None else self._pool._loop_time() + timeout_sec
+            None if timeout_sec is None else self._pool.loop.time() + timeout_sec
         )
         try:
             chunk = await connection.receive_chunk()
@@ -118,7 +85,7 @@ class Response:
         """Free the connection; it is kept only if the body was read to its end."""
         connection, self._connection = self._connection, None
         if connection is not None:
-            self._pool._release(connection)
+            self._pool.release(connection)
 
     def _take(self) -> Connection:
         connection, self._connection = self._connection, None
@@ -142,11 +109,11 @@ class ConnectionPool:
         if max_connections < 1:
             raise ChainsUsageError(f"max_connections must be >= 1, got {max_connections}")
         self.endpoint = Endpoint.parse(url)
-        self._max_connections = max_connections
-        self._keepalive_expiry = keepalive_expiry_sec
-        self._ssl: ssl.SSLContext | None = None
+        self.max_connections = max_connections
+        self.keepalive_expiry = keepalive_expiry_sec
+        self.ssl: ssl.SSLContext | None = None
         if self.endpoint.scheme == "https":
-            self._ssl = ssl_context if ssl_context is not None else ssl.create_default_context()
+            self.ssl = ssl_context if ssl_context is not None else ssl.create_default_context()
         lines = [
             f"POST {self.endpoint.target} HTTP/1.1",
             f"host: {self.endpoint.host_header}",
@@ -154,11 +121,8 @@ class ConnectionPool:
         ]
         lines += [f"{name}: {value}" for name, value in _checked(headers or {})]
         self._head = ("\r\n".join(lines) + "\r\n").encode("latin-1")
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._idle: list[Connection] = []
-        self._leased = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
-        self._closed = False
+        self._by_loop: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
+        self.closed = False
 
     async def post(
         self,
@@ -178,131 +142,175 @@ class ConnectionPool:
         lines.append(b"content-length: %d\r\n\r\n" % len(body))
         lines.append(body)
         request = b"".join(lines)
-        loop = self._bind()
+        loop = asyncio.get_running_loop()
+        pool = self._by_loop.get(loop) or self._attach(loop)
         deadline = None if timeout_sec is None else loop.time() + timeout_sec
-        connection = await self._acquire(loop, deadline)
+        connection = await pool.acquire(deadline)
         try:
             connection.set_deadline(deadline)
             connection.send(request)
             await connection.receive_head()
         except BaseException:
             connection.abort()
-            self._release(connection)
+            pool.release(connection)
             raise
-        return Response(self, connection)
+        return Response(pool, connection)
 
     async def aclose(self) -> None:
         """Close the idle connections now and the others when their responses are done."""
-        self._closed = True
-        idle, self._idle = self._idle, []
-        waiters, self._waiters = self._waiters, deque()
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return  # the connections died with their loop
-        if loop is not asyncio.get_running_loop():
-            loop.call_soon_threadsafe(_close_all, idle, waiters)
-            return
-        _close_all(idle, waiters)
-        if idle:
-            await asyncio.wait([asyncio.ensure_future(c.wait_closed()) for c in idle], timeout=1)
+        self.closed = True
+        by_loop, self._by_loop = self._by_loop, {}
+        running = asyncio.get_running_loop()
+        closing: list[Connection] = []
+        for loop, pool in by_loop.items():
+            if loop is running:
+                closing += pool.close_idle()
+            elif loop.is_closed():
+                pool.abandon()
+            else:
+                try:
+                    loop.call_soon_threadsafe(pool.close_idle)
+                except RuntimeError:  # it closed meanwhile
+                    pool.abandon()
+        if closing:
+            await asyncio.wait([asyncio.ensure_future(c.wait_closed()) for c in closing], timeout=1)
 
-    # -- leasing connections -------------------------------------------------------------
+    def _attach(self, loop: asyncio.AbstractEventLoop) -> _LoopPool:
+        for other in list(self._by_loop):
+            if other.is_closed():
+                gone = self._by_loop.pop(other, None)
+                if gone is not None:
+                    gone.abandon()
+        return self._by_loop.setdefault(loop, _LoopPool(self, loop))
 
-    def _bind(self) -> asyncio.AbstractEventLoop:
-        loop = asyncio.get_running_loop()
-        if loop is self._loop:
-            return loop
-        if self._loop is not None and not self._loop.is_closed() and (self._idle or self._leased):
-            raise ChainsUsageError(
-                f"the client for {self.endpoint.url} is in use on another event loop; "
-                "create one client per event loop"
-            )
-        self._loop, self._idle, self._leased = loop, [], 0
-        self._waiters.clear()
-        return loop
 
-    def _loop_time(self) -> float:
-        return asyncio.get_running_loop().time()
+class _LoopPool:
+    """A pool's connections on one event loop, and the callers there waiting for one.
 
-    async def _acquire(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> Connection:
-        if self._closed:
+    ``leased`` counts the slots in use (at most ``max_connections``). A freed slot is handed
+    straight to the longest waiting caller, so a newcomer never takes it from under a waiter.
+    """
+
+    def __init__(self, pool: ConnectionPool, loop: asyncio.AbstractEventLoop) -> None:
+        self.pool = pool
+        self.loop = loop
+        self.idle: list[Connection] = []
+        self.leased = 0
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, deadline: float | None) -> Connection:
+        if self.pool.closed:
             raise TransportError("the client was closed")
-        while self._leased >= self._max_connections:
-            await self._wait_for_slot(loop, deadline)
-        self._leased += 1
-        now = loop.time()
-        while self._idle:
-            connection = self._idle.pop()  # the most recently used: the least likely to expire
-            if not connection.closed and now - connection.idle_since < self._keepalive_expiry:
-                return connection
-            connection.close()
+        if self.leased < self.pool.max_connections:
+            self.leased += 1
+        else:
+            await self._wait_for_slot(deadline)
         try:
-            return await self._connect(loop, deadline)
+            now = self.loop.time()
+            while self.idle:
+                connection = self.idle.pop()  # the most recently used: the least likely to expire
+                fresh = now - connection.idle_since < self.pool.keepalive_expiry
+                if fresh and not connection.is_stale():
+                    return connection
+                connection.close()
+            return await self._connect(deadline)
         except BaseException:
-            self._leased -= 1
-            self._wake_one()
+            self._free_slot()
             raise
 
-    async def _wait_for_slot(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> None:
-        waiter: asyncio.Future[None] = loop.create_future()
-        self._waiters.append(waiter)
+    def release(self, connection: Connection) -> None:
+        connection.finish()
+        if connection.reusable and not self.pool.closed:
+            connection.idle_since = self.loop.time()
+            self.idle.append(connection)
+        else:
+            connection.close()
+        self._free_slot()
+
+    def close_idle(self) -> list[Connection]:
+        """Close the idle connections and fail the waiters (the pool was closed)."""
+        idle, self.idle = self.idle, []
+        for connection in idle:
+            connection.close()
+        waiters, self.waiters = self.waiters, deque()
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(TransportError("the client was closed"))
+        return idle
+
+    def abandon(self) -> None:
+        """End the idle connections of a loop that was closed without closing them."""
+        idle, self.idle = self.idle, []
+        for connection in idle:
+            connection.abandon()
+
+    async def _wait_for_slot(self, deadline: float | None) -> None:
+        """Wait until a slot is handed over (``leased`` already counts it then)."""
+        waiter: asyncio.Future[None] = self.loop.create_future()
+        self.waiters.append(waiter)
         timer = None
         if deadline is not None:
-            timer = loop.call_at(deadline, _expire, waiter, self._max_connections)
+            timer = self.loop.call_at(deadline, _expire, waiter, self.pool.max_connections)
         try:
             await waiter
         except BaseException:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-            elif waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                self._wake_one()  # we were handed a slot we will not use
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._free_slot()  # we were handed a slot we will not use: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self.waiters.remove(waiter)
             raise
         finally:
             if timer is not None:
                 timer.cancel()
 
-    async def _connect(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> Connection:
-        endpoint = self.endpoint
-        connecting = loop.create_connection(
-            lambda: Connection(loop),
-            endpoint.host,
-            endpoint.port,
-            ssl=self._ssl,
-            server_hostname=endpoint.host if self._ssl is not None else None,
+    def _free_slot(self) -> None:
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot passes on; ``leased`` stays
+                return
+        self.leased -= 1
+
+    async def _connect(self, deadline: float | None) -> Connection:
+        loop, pool = self.loop, self.pool
+        endpoint = pool.endpoint
+        connecting = loop.create_task(
+            loop.create_connection(
+                lambda: Connection(loop),
+                endpoint.host,
+                endpoint.port,
+                ssl=pool.ssl,
+                server_hostname=endpoint.host if pool.ssl is not None else None,
+            )
         )
         timeout = None if deadline is None else max(0.0, deadline - loop.time())
+        # Not ``asyncio.wait_for``: before Python 3.12 it can swallow a cancellation that
+        # arrives as the connection is made, and the request would be sent anyway.
         try:
-            _, protocol = await asyncio.wait_for(connecting, timeout)
-        except asyncio.TimeoutError:
-            raise ConnectFailedError(f"connecting timed out after {timeout:.3g} s") from None
+            done, _ = await asyncio.wait((connecting,), timeout=timeout)
+        except BaseException:
+            _abandon(connecting)
+            raise
+        if not done:
+            _abandon(connecting)
+            raise ConnectFailedError(f"connecting timed out after {timeout:.3g} s")
+        try:
+            _, connection = connecting.result()
         except OSError as exc:
             raise ConnectFailedError(str(exc) or type(exc).__name__) from exc
-        return protocol
-
-    def _release(self, connection: Connection) -> None:
-        connection.finish()
-        if self._loop is not None and connection.reusable and not self._closed:
-            connection.idle_since = self._loop.time()
-            self._idle.append(connection)
-        else:
-            connection.close()
-        self._leased -= 1
-        self._wake_one()
-
-    def _wake_one(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
+        return connection
 
 
-def _close_all(idle: list[Connection], waiters: deque[asyncio.Future[None]]) -> None:
-    for connection in idle:
-        connection.close()
-    for waiter in waiters:
-        if not waiter.done():
-            waiter.set_exception(TransportError("the client was closed"))
+def _abandon(connecting: asyncio.Task[tuple[asyncio.Transport, Connection]]) -> None:
+    """Stop making a connection nobody waits for; close it if it was made meanwhile."""
+    connecting.cancel()
+    connecting.add_done_callback(_close_if_made)
+
+
+def _close_if_made(connecting: asyncio.Task[tuple[asyncio.Transport, Connection]]) -> None:
+    if not connecting.cancelled() and connecting.exception() is None:
+        connecting.result()[1].abort()
 
 
 def _expire(waiter: asyncio.Future[None], limit: int) -> None:

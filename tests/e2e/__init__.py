@@ -1,0 +1,1 @@
+"""End-to-end tests: chains built into images by chains-build and run with docker-compose."""
