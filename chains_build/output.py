@@ -20,6 +20,9 @@ from chains_build.errors import BuildError
 
 MARKER = "chain.json"
 
+DEPLOYER_FILES = (".env", "secrets")
+"""What the deployer puts into OUT (docs/deploy.md): a rebuild carries them over, untouched."""
+
 
 def check_replaceable(out: Path) -> None:
     """Refuse an OUT that holds something other than a previous build."""
@@ -73,10 +76,24 @@ def _replace(staging: Path, out: Path) -> None:
         return
     previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     os.rename(out, previous / "out")
+    carried = _carry_over(previous / "out", staging)
     try:
         os.rename(staging, out)
     except BaseException:
+        _carry_over(staging, previous / "out", carried)
         os.rename(previous / "out", out)
         shutil.rmtree(previous, ignore_errors=True)
         raise
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def _carry_over(
+    source: Path, target: Path, names: tuple[str, ...] = DEPLOYER_FILES
+) -> tuple[str, ...]:
+    """Move the deployer's files from ``source`` to ``target``; the names that were moved."""
+    moved = []
+    for name in names:
+        if (source / name).exists() and not (target / name).exists():
+            os.rename(source / name, target / name)
+            moved.append(name)
+    return tuple(moved)

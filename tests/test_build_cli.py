@@ -56,7 +56,11 @@ def test_the_output_folder_holds_contexts_compose_k8s_and_chain_json(
     assert status == 0, stderr
     assert stdout == ""
     assert sorted(p.name for p in out.iterdir()) == [
-        "HelloAll", "SayHello", "chain.json", "docker-compose.yaml", "k8s",
+        "HelloAll",
+        "SayHello",
+        "chain.json",
+        "docker-compose.yaml",
+        "k8s",
     ]
     assert sorted(p.name for p in (out / "SayHello").iterdir()) == [
         "Dockerfile",
@@ -110,9 +114,16 @@ def test_another_checkout_and_another_folder_give_byte_identical_output(tmp_path
         environment = _copy_checkout(checkout)
         work.mkdir(parents=True, exist_ok=True)
         probe = subprocess.run(
-            [sys.executable, "-c", "import chains_build, chains_runtime, chains_lint; "
-             "print(chains_build.__file__, chains_runtime.__file__, chains_lint.__file__)"],
-            cwd=work, env={**os.environ, **environment}, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-c",
+                "import chains_build, chains_runtime, chains_lint; "
+                "print(chains_build.__file__, chains_runtime.__file__, chains_lint.__file__)",
+            ],
+            cwd=work,
+            env={**os.environ, **environment},
+            capture_output=True,
+            text=True,
             check=True,
         )
         assert probe.stdout.split() == [
@@ -125,13 +136,19 @@ def test_another_checkout_and_another_folder_give_byte_identical_output(tmp_path
         for name, chain in (("gpu", project), ("multi", checkout / "examples/multi_file/chain.py")):
             # One checkout is given relative paths, the other absolute ones.
             out = work / "out" / name
-            args = [chain, out] if checkout.name == "checkout" else [
-                Path(os.path.relpath(chain, work)), Path(os.path.relpath(out, work))
-            ]
+            args = (
+                [chain, out]
+                if checkout.name == "checkout"
+                else [Path(os.path.relpath(chain, work)), Path(os.path.relpath(out, work))]
+            )
             done = subprocess.run(
                 [sys.executable, "-m", "chains_build.cli", args[0], "-o", args[1]],
-                cwd=work, env={**os.environ, **environment}, capture_output=True, text=True,
-                timeout=120, check=False,
+                cwd=work,
+                env={**os.environ, **environment},
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
             )
             assert done.returncode == 0, done.stderr
             built[name] = tree(out)
@@ -221,7 +238,10 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("config", "rule", "expected"), BAD_INPUT)
 def test_bad_input_is_a_one_line_error_that_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, rule: str | None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    config: str,
+    rule: str | None,
     expected: str,
 ) -> None:
     (tmp_path / "elsewhere").mkdir()
@@ -349,9 +369,7 @@ def test_explain_gives_every_chainlet_its_base_resources_and_files(
     assert "  calls:      Embed" in search
     assert embed[0] == "Embed"
     assert "    - torch==2.7.1: torch 2.7 has wheels for CUDA 11.8, 12.6, 12.8" in embed
-    assert (
-        "  resources:  16 CPU, 160Gi memory, 2x H100 (from instance_type H100:2x16x160)" in embed
-    )
+    assert "  resources:  16 CPU, 160Gi memory, 2x H100 (from instance_type H100:2x16x160)" in embed
     assert "  data:       weights -> /app/weights" in embed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.py", "vendor", "weights"]
 
@@ -448,7 +466,11 @@ def test_init_scaffolds_a_chain_that_lints_and_builds(
     for mode in ([], ["--in-process"]):
         ran = subprocess.run(
             [str(chains_run), "chain.py", *mode, "--input", names],
-            cwd=folder, capture_output=True, text=True, timeout=120, check=False,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert ran.returncode == 0, (mode, ran.stderr)
         assert json.loads(ran.stdout) == ["Hello, Ada!", "Hello, Grace!"], mode
@@ -467,3 +489,18 @@ def test_an_output_folder_inside_copied_data_is_refused(
     status, _, stderr = build(capsys, chain, "-o", tmp_path / "data" / "build")
     assert status == 1 and "which chainlet `Model` copies into its image" in stderr
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["readme.txt"]
+
+
+def test_a_rebuild_keeps_the_deployers_env_file_and_secrets(tmp_path: Path) -> None:
+    chain = write(tmp_path / "src", "chain.py", HELLO_CHAIN)
+    out = tmp_path / "build"
+    assert build_process(chain, "-o", out, cwd=tmp_path).returncode == 0
+    (out / ".env").write_text("CHAINS_SERVICE_TOKEN=kept-token\n")
+    write(out / "secrets", "hf_access_token", "kept-secret")
+    write(tmp_path / "src", "chain.py", HELLO_CHAIN.replace('f"Hello, ', 'f"Howdy, '))
+    done = build_process(chain, "-o", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Howdy" in (out / "SayHello" / "chain.py").read_text()
+    assert (out / ".env").read_text() == "CHAINS_SERVICE_TOKEN=kept-token\n"
+    assert (out / "secrets" / "hf_access_token").read_text() == "kept-secret"
+    assert _siblings(out) == ["build", "src"]
