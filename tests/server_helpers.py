@@ -100,18 +100,21 @@ class ServedChainlet:
 
     def wait_for_line(self, pattern: str, timeout: float = 10.0) -> str:
         """The first stderr line matching ``pattern`` (a regex), waiting up to ``timeout``."""
+        return self.wait_for_lines(pattern, 1, timeout)[0]
+
+    def wait_for_lines(self, pattern: str, count: int, timeout: float = 10.0) -> list[str]:
+        """The stderr lines matching ``pattern``, once ``count`` match; waits up to ``timeout``."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
-        seen = 0
         while True:
             self._drain()
-            for line in self.lines[seen:]:
-                if regex.search(line):
-                    return line
-            seen = len(self.lines)
+            matched = [line for line in self.lines if regex.search(line)]
+            if len(matched) >= count:
+                return matched
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"no stderr line matched {pattern!r}:\n{self.stderr()}")
+                found = f"{len(matched)} of {count} stderr line(s) matched {pattern!r}"
+                raise AssertionError(f"{found}:\n{self.stderr()}")
             try:
                 new = self._new.get(timeout=min(remaining, 0.1))
             except queue.Empty:

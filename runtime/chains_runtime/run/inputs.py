@@ -56,8 +56,8 @@ def parse_input(text: str, source: str, entrypoint: type[ChainletBase]) -> CallI
         )
     model = RunRemoteSpec.from_chainlet(entrypoint).request_model
     try:
-        # From the JSON text, like the server's model_validate_json: the same coercions apply.
-        arguments = model.model_validate_json(json.dumps(given))
+        # From the JSON text, as the server validates it: the same coercions apply.
+        arguments = model.model_validate_json(text)
     except pydantic.ValidationError as exc:
         message = validation_detail(exc, entrypoint.__name__).message
         message = message.removeprefix("invalid run_remote arguments: ")
