@@ -81,8 +81,9 @@ if ! problem="$(docker_error)"; then
   else
     need_root "starting dockerd ($problem)"
     say "starting dockerd (log: $DOCKERD_LOG)"
-    # Its own session, so that it outlives this script and the CI step that ran it.
-    setsid dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    # Its own session, so that it outlives this script and the CI step that ran it; without
+    # the lock's fd 9, which it would otherwise hold for its lifetime, blocking the next run.
+    setsid dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
     started=$!
   fi
   for ((second = 0; second < WAIT_SEC; second++)); do

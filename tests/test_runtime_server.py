@@ -498,15 +498,6 @@ HELLO_CHAIN = Path(__file__).resolve().parent.parent / "examples" / "hello" / "c
 TOKEN = "server-test-token"
 
 
-@pytest.fixture
-def chainlets() -> Iterator[ServedChainlets]:
-    group = ServedChainlets()
-    try:
-        yield group
-    finally:
-        group.stop_all()
-
-
 def test_leaf_logs_the_request_id_of_the_entrypoint(chainlets: ServedChainlets) -> None:
     leaf = chainlets.start(
         f"{HELLO_CHAIN}:SayHello", {"chainlet": "SayHello", "service_token": TOKEN}

@@ -6,7 +6,6 @@ import asyncio
 import re
 import signal
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -49,15 +48,6 @@ def _wait_in_flight(url: str, count: int) -> None:
     while _in_flight(url) != count:
         assert time.monotonic() < deadline, f"never {count} call(s) in flight"
         time.sleep(0.01)
-
-
-@pytest.fixture
-def chainlets() -> Iterator[ServedChainlets]:
-    group = ServedChainlets()
-    try:
-        yield group
-    finally:
-        group.stop_all()
 
 
 def test_sigterm_lets_the_call_in_flight_finish(chainlets: ServedChainlets, tmp_path: Path) -> None:

@@ -137,12 +137,11 @@ class Launcher:
         secret_values: dict[str, str],
         options: LaunchOptions,
         reporter: Reporter,
-        interrupts: Interrupts,
     ) -> None:
         self.chain = chain
         self.options = options
         self.reporter = reporter
-        self.interrupts = interrupts
+        self.interrupts = Interrupts(reporter)
         self.service_token = secrets.token_urlsafe(32)
         self.processes: list[ChainletProcess] = []
         self._secret_values = secret_values
@@ -191,8 +190,8 @@ class Launcher:
         command = [sys.executable, "-m", "chains_runtime.serve", target]
         return [*command, "--log-level", level, "--graceful-timeout", str(graceful)]
 
-    async def start(self) -> float:
-        """Bind, spawn and wait for every chainlet; the seconds it took. StartupError if not."""
+    async def start(self) -> None:
+        """Bind, spawn and wait for every chainlet; report the time taken. StartupError if not."""
         began = time.monotonic()
         listeners = self._bind()
         urls = {name: socket_url(sock) for name, sock in listeners.items()}
@@ -224,7 +223,7 @@ class Launcher:
                 for wait in waits:
                     wait.cancel()
                 await asyncio.gather(*waits, return_exceptions=True)
-        return time.monotonic() - began
+        self.reporter.progress(f"ready in {time.monotonic() - began:.1f} s")
 
     async def stop(self, *, ordered: bool) -> None:
         """Stop every child: callers first when ``ordered``, else all at once."""
@@ -286,13 +285,12 @@ async def run_chain(
     call_timeout: float | None,
 ) -> int:
     """Start the chain, call the entrypoint once, print each result, stop; the exit code."""
-    interrupts = Interrupts(reporter)
-    launcher = Launcher(chain, secret_values, options, reporter, interrupts)
+    launcher = Launcher(chain, secret_values, options, reporter)
+    interrupts = launcher.interrupts
     clean = False
     with interrupts.installed():
         try:
-            took = await launcher.start()
-            reporter.progress(f"ready in {took:.1f} s")
+            await launcher.start()
             await _call(launcher, call_input, emit, call_timeout)
             clean = True
             return EXIT_OK
@@ -363,13 +361,12 @@ async def serve_chain(
 ) -> int:
     """Start the chain and keep it up until SIGINT / SIGTERM (0) or a chainlet dies (1)."""
     assert options.serve is not None
-    interrupts = Interrupts(reporter)
-    launcher = Launcher(chain, secret_values, options, reporter, interrupts)
+    launcher = Launcher(chain, secret_values, options, reporter)
+    interrupts = launcher.interrupts
     clean = False
     with interrupts.installed():
         try:
-            took = await launcher.start()
-            reporter.progress(f"ready in {took:.1f} s")
+            await launcher.start()
             for process in launcher.processes[1:]:
                 reporter.progress(
                     f"internal chainlet {process.name} at {process.url}{RUN_REMOTE_PATH} "
