@@ -11,6 +11,7 @@ from the chain's code must be found, so the search is known to read what the lay
 from __future__ import annotations
 
 import json
+import posixpath
 import secrets
 import shutil
 import subprocess
@@ -21,7 +22,13 @@ from typing import IO
 
 import pytest
 
-from tests.e2e.compose_chain import BuiltChain, RunningChain, compose_chain, docker_command
+from tests.e2e.compose_chain import (
+    BASE_IMAGE,
+    BuiltChain,
+    RunningChain,
+    compose_chain,
+    docker_command,
+)
 from tests.e2e.conftest import BuildOnce
 from tests.test_examples import CASES, CASES_BY_ID, HF_TOKEN, SIGNING_KEY
 
@@ -94,18 +101,22 @@ def found_in(stream: IO[bytes], wanted: Iterable[bytes]) -> set[bytes]:
 
 def scan_saved_images(images: list[str], wanted: Iterable[bytes]) -> dict[str, set[bytes]]:
     """``docker save IMAGES`` read as a stream: per layer or config file, the values found
-    in it (files where none was found are left out), plus every layer the manifest names
-    under the key ``"<layers>"`` so the caller can check they were all read."""
+    in it (files where none was found are left out). Every layer the manifest names must have
+    been read: a layer shared by two images is saved once, the other copy a symlink to it."""
     docker = docker_command()
     assert docker is not None
     process = subprocess.Popen([docker, "save", *images], stdout=subprocess.PIPE)
     assert process.stdout is not None
     results: dict[str, set[bytes]] = {}
     read: set[str] = set()
+    links: dict[str, str] = {}
     manifest: list[dict[str, object]] = []
     try:
         with tarfile.open(fileobj=process.stdout, mode="r|") as archive:
             for member in archive:
+                if member.issym():
+                    target = posixpath.join(posixpath.dirname(member.name), member.linkname)
+                    links[member.name] = posixpath.normpath(target)
                 if not member.isfile():
                     continue
                 stream = archive.extractfile(member)
@@ -122,7 +133,8 @@ def scan_saved_images(images: list[str], wanted: Iterable[bytes]) -> dict[str, s
         assert process.wait(timeout=120) == 0, "docker save failed"
     layers = {str(layer) for image in manifest for layer in image["Layers"]}  # type: ignore[attr-defined]
     assert layers, "docker save listed no layers"
-    assert layers <= read, f"layers not read: {sorted(layers - read)}"
+    unread = {layer for layer in layers if links.get(layer, layer) not in read}
+    assert not unread, f"layers not read: {sorted(unread)}"
     return results
 
 
@@ -143,6 +155,28 @@ def test_no_secret_in_any_image_layer(every_build: list[BuiltChain], service_tok
         if hits - {CONTROL}
     }
     assert leaks == {}
+
+
+def test_the_layer_scan_reads_a_layer_two_images_share(
+    docker_ready: None, tmp_path: Path
+) -> None:
+    """Two images whose last layers are the same bytes: ``docker save`` writes that layer once
+    and the other as a symlink to it. The scan must still count it read and find its content."""
+    docker = docker_command()
+    assert docker is not None
+    marker = f"shared-layer-{secrets.token_hex(8)}"
+    (tmp_path / "shared.txt").write_text(marker)
+    tags = [f"chains-e2e-shared-layer:{name}-{secrets.token_hex(4)}" for name in ("a", "b")]
+    try:
+        for tag, name in zip(tags, ("a", "b"), strict=True):
+            (tmp_path / "Dockerfile").write_text(
+                f"FROM {BASE_IMAGE}\nRUN echo {name} > /{name}\nCOPY shared.txt /shared.txt\n"
+            )
+            subprocess.run([docker, "build", "-q", "-t", tag, str(tmp_path)], check=True)
+        found = scan_saved_images(tags, [marker.encode()])
+    finally:
+        subprocess.run([docker, "rmi", "-f", *tags], capture_output=True)
+    assert [hits for hits in found.values() if marker.encode() in hits] == [{marker.encode()}]
 
 
 def test_no_secret_in_any_build_context(
