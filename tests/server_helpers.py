@@ -1,6 +1,7 @@
 """Real chainlet servers for the server tests, on loopback and ephemeral ports.
 
-- ``ThreadedServer``: ``create_app``'s app on uvicorn in a thread of the test process.
+- ``ThreadedUvicorn``: any ASGI app on uvicorn in a thread of the test process.
+- ``ThreadedServer``: the same, serving ``create_app``'s app for one chainlet.
 - ``ServedChainlet``: a ``python -m chains_runtime.serve`` process; its stderr (uvicorn's
   messages and the access log) is read on a thread as it comes, so a test can wait for a line
   instead of sleeping.
@@ -35,16 +36,18 @@ def free_port() -> int:
         return port
 
 
-class ThreadedServer:
-    """uvicorn serving one chainlet in a thread; ``stop`` shuts it down gracefully."""
+class ThreadedUvicorn:
+    """uvicorn serving ``app`` on a loopback port in a thread; ``stop`` shuts it down gracefully.
+    ``config`` goes to ``uvicorn.Config``."""
 
-    def __init__(self, chainlet_cls: type[ChainletBase], config: ServerConfig) -> None:
+    def __init__(self, app: Any, **config: Any) -> None:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.app = create_app(chainlet_cls, config=config)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **config))
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -56,6 +59,14 @@ class ThreadedServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+class ThreadedServer(ThreadedUvicorn):
+    """One chainlet's server (``create_app``) on uvicorn in a thread."""
+
+    def __init__(self, chainlet_cls: type[ChainletBase], config: ServerConfig) -> None:
+        self.app = create_app(chainlet_cls, config=config)
+        super().__init__(self.app)
 
 
 class ServedChainlet:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import uvicorn
 from chains_runtime.client import (
     Backoff,
     DependencyClient,
@@ -48,6 +47,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.server_helpers import ThreadedUvicorn
 
 T = TypeVar("T")
 FAST = Backoff(base_sec=0.01, max_sec=0.05)
@@ -166,25 +167,11 @@ APP = Starlette(routes=[Route("/{scenario}/run_remote", _run_remote, methods=["P
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    config = uvicorn.Config(
-        APP,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "test server did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    server = ThreadedUvicorn(APP, lifespan="off", timeout_graceful_shutdown=1)
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 def _run(factory: Callable[[], Awaitable[T]]) -> T:

@@ -22,7 +22,6 @@ from typing import Any, TypeVar, cast
 
 import chains_runtime as chains
 import pytest
-import uvicorn
 import uvloop
 from chains_runtime.client import (
     Backoff,
@@ -39,6 +38,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.server_helpers import ThreadedUvicorn
 
 T = TypeVar("T")
 FAST = Backoff(base_sec=0.01, max_sec=0.02)
@@ -338,39 +339,28 @@ async def _whoami(request: Request) -> JSONResponse:
 
 
 @pytest.fixture
-def uvicorn_short_keepalive() -> Iterator[uvicorn.Server]:
+def uvicorn_short_keepalive() -> Iterator[ThreadedUvicorn]:
     """uvicorn closing idle keep-alive connections after 0.1 s (its default is 5 s)."""
     app = Starlette(routes=[Route("/run_remote", _whoami, methods=["POST"])])
     # uvicorn types the timeout as int but schedules it with call_later: a float works.
     keepalive = cast(int, 0.1)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", timeout_keep_alive=keepalive
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    served = ThreadedUvicorn(app, timeout_keep_alive=keepalive)
     try:
-        deadline = time.monotonic() + WAIT_SEC
-        while not server.started:  # uvicorn offers no event to wait on
-            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-            time.sleep(0.01)
-        yield server
+        yield served
     finally:
-        server.should_exit = True
-        thread.join(WAIT_SEC)
+        served.stop()
 
 
 def test_uvicorn_closing_an_idle_connection_costs_no_failed_call(
-    uvicorn_short_keepalive: uvicorn.Server,
+    uvicorn_short_keepalive: ThreadedUvicorn,
 ) -> None:
-    server = uvicorn_short_keepalive
-    url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    served = uvicorn_short_keepalive
 
     async def go() -> list[int]:
-        async with DependencyClient("Callee", url, retries=0) as client:
+        async with DependencyClient("Callee", served.url, retries=0) as client:
             ports = [await client.call({}), await client.call({})]
             deadline = time.monotonic() + WAIT_SEC
-            while server.server_state.connections:  # its keep-alive timeout closes ours
+            while served.server.server_state.connections:  # its keep-alive timeout closes ours
                 assert time.monotonic() < deadline, "uvicorn kept the idle connection"
                 await asyncio.sleep(0.01)
             ports.append(await client.call({}))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 import uuid
 from collections import Counter
@@ -13,7 +12,6 @@ from typing import Any
 import chains_runtime as chains
 import pydantic
 import pytest
-import uvicorn
 from chains_runtime.client import (
     DependencyHTTPError,
     DependencyTimeoutError,
@@ -25,6 +23,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.server_helpers import ThreadedUvicorn
 
 ATTEMPTS: Counter[str] = Counter()
 """Path -> requests the endpoint saw."""
@@ -73,20 +73,11 @@ APP = Starlette(routes=[Route("/{kind}/{key}/predict", _endpoint, methods=["POST
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    config = uvicorn.Config(APP, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "test endpoint did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    server = ThreadedUvicorn(APP, lifespan="off")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+        server.stop()
 
 
 def _url(base_url: str, kind: str) -> tuple[str, str]:
