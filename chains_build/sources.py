@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from chains_build.errors import BuildError
-from chains_lint.model.loader import locate
+from chains_lint.model.loader import display_path, locate
 from chains_lint.model.module import ModuleInfo
 from chains_lint.model.types import ChainModel
 
@@ -106,12 +106,12 @@ def folder_in_project(chainlet: str, field: str, absolute: str, project: Path) -
     except ValueError:
         raise BuildError(
             f"chainlet `{chainlet}`: {field} {shown} is outside the project folder "
-            f"{_shown(project)} (the folder the chain file's imports start from); move it "
+            f"{display_path(project)} (the folder the chain file's imports start from); move it "
             "inside, so the image can hold it at the same place"
         ) from None
     if relative == Path("."):
         raise BuildError(
-            f"chainlet `{chainlet}`: {field} is the project folder {_shown(project)} itself; "
+            f"chainlet `{chainlet}`: {field} is the project folder {display_path(project)} itself; "
             "point it to a subfolder"
         )
     return SourceDir(PurePosixPath(relative).as_posix(), resolved)
@@ -130,7 +130,8 @@ def _walk(folder: Path, prefix: str, active: set[Path]) -> Iterator[tuple[str, P
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        raise BuildError(f"cannot read folder {_shown(folder)}: {exc.strerror or exc}") from exc
+        reason = exc.strerror or exc
+        raise BuildError(f"cannot read folder {display_path(folder)}: {reason}") from exc
     for entry in entries:
         if entry.name in SKIPPED_NAMES or entry.name.endswith(SKIPPED_SUFFIXES):
             continue
@@ -139,7 +140,8 @@ def _walk(folder: Path, prefix: str, active: set[Path]) -> Iterator[tuple[str, P
         if entry.is_dir():
             real = path.resolve()
             if real in active:
-                raise BuildError(f"{_shown(path)} is a symbolic link into its own parent folder")
+                shown = display_path(path)
+                raise BuildError(f"{shown} is a symbolic link into its own parent folder")
             yield from _walk(path, f"{relative}/", active | {real})
         elif entry.is_file():
             yield relative, path
@@ -152,12 +154,3 @@ def _within(path: Path, project: Path) -> str:
         return Path(os.path.abspath(path)).relative_to(project).as_posix()
     except ValueError:
         return str(path)
-
-
-def _shown(path: Path) -> str:
-    """``path`` as a user recognises it: relative to the working directory when below it."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.chain_speed import WRK_SCRIPT, BenchmarkError, Sample, parse_wrk
+from tests.deploy_helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
@@ -23,15 +24,7 @@ _ROW = re.compile(r"^(bare|ours) +(1|16) +(\d+) +(\d+\.\d{3}) +(\d+\.\d{3})$")
 
 def _benchmark(*args: str, tag: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, _TAG_VARIABLE: tag}
-    return subprocess.run(
-        [sys.executable, "-m", "benchmarks.chain_speed", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run([sys.executable, "-m", "benchmarks.chain_speed", *args], cwd=ROOT, env=env)
 
 
 def _tagged_processes(tag: str) -> list[int]:

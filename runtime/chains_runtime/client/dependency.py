@@ -165,12 +165,7 @@ class DependencyClient:
         Only opening is retried; ``timeout_sec`` bounds the wait for each piece. A body cut
         before its end raises ``IncompleteStreamError``.
         """
-        status, content, response = await self._send(
-            body, request_id, timeout_sec, accept, stream=True
-        )
-        if response is None:
-            raise self._error(status, content)
-        timeout = self.timeout_sec if timeout_sec is None else timeout_sec
+        response, timeout = await self._open_stream(body, request_id, timeout_sec, accept)
         received = 0
         try:
             while (
@@ -194,12 +189,9 @@ class DependencyClient:
         stream stops without its end frame. Only opening the stream is retried.
         """
         body = encode_json(arguments if arguments is not None else {})
-        status, content, response = await self._send(
-            body, request_id, timeout_sec, STREAM_CONTENT_TYPE, stream=True
+        response, timeout = await self._open_stream(
+            body, request_id, timeout_sec, STREAM_CONTENT_TYPE
         )
-        if response is None:
-            raise self._error(status, content)
-        timeout = self.timeout_sec if timeout_sec is None else timeout_sec
         items = 0
         buffer = bytearray()
         try:
@@ -305,6 +297,17 @@ class DependencyClient:
             retry_after = response.header(RETRY_AFTER_HEADER) if status == 503 else None
             await asyncio.sleep(self._backoff.delay(attempt, retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _open_stream(
+        self, body: bytes, request_id: str | None, timeout_sec: float | None, accept: str
+    ) -> tuple[Response, float]:
+        """The open streaming answer, and the timeout that bounds the wait for each piece."""
+        status, content, response = await self._send(
+            body, request_id, timeout_sec, accept, stream=True
+        )
+        if response is None:
+            raise self._error(status, content)
+        return response, self.timeout_sec if timeout_sec is None else timeout_sec
 
     async def _next_chunk(self, response: Response, timeout: float, progress: str) -> bytes | None:
         try:
