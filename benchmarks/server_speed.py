@@ -18,13 +18,10 @@ p50 no higher at 1 connection. Needs ``wrk`` on PATH.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import os
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,33 +34,26 @@ from pathlib import Path
 
 import httpx
 
-DATA = Path(__file__).resolve().parent / "data"
-SPEED_CHAIN = DATA / "speed_chain.py"
-BARE_CHAIN = DATA / "bare_chain.py"
-THROUGHPUT_TARGET = 1.2
-BODY = '{"text": "hello world"}'
-
-_WRK_SCRIPT = f"""
-wrk.method = "POST"
-wrk.body = '{BODY}'
-wrk.headers["Content-Type"] = "application/json"
-"""
+from benchmarks.chain_speed import (
+    BARE_CHAIN,
+    SPEED_CHAIN,
+    THROUGHPUT_TARGET,
+    WRK_SCRIPT,
+    BenchmarkError,
+    Chain,
+    Sample,
+    free_port,
+    median_sample,
+    run_wrk,
+)
 
 
 @dataclass(frozen=True)
-class WrkResult:
-    requests_per_s: float
-    p50_ms: float
-    non_2xx: int
-    requests: int = 0
-    cpu_us_per_request: float = math.nan
+class Measured:
+    """A wrk sample, and the server's CPU time per request meanwhile."""
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    sample: Sample
+    cpu_us_per_request: float
 
 
 def _ours(port: int) -> tuple[list[str], dict[str, str]]:
@@ -115,50 +105,24 @@ def _server(command: list[str], env: dict[str, str], url: str) -> Iterator[int]:
             process.wait()
 
 
-def _parse_wrk(output: str) -> WrkResult:
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
-    if rps is None or p50 is None:
-        raise SystemExit(f"cannot read wrk output:\n{output}")
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p50.group(2)]
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    total = re.search(r"(\d+) requests in", output)
-    return WrkResult(
-        requests_per_s=float(rps.group(1)),
-        p50_ms=float(p50.group(1)) * scale,
-        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
-        requests=int(total.group(1)) if total else 0,
-    )
-
-
-def _wrk(url: str, connections: int, duration: int, script: Path, pid: int) -> WrkResult:
+def _wrk(name: str, url: str, connections: int, duration: int, script: Path, pid: int) -> Measured:
     cpu_before = _cpu_seconds(pid)
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script)]
-    done = subprocess.run(
-        [*command, f"{url}/run_remote"], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
-    result = _parse_wrk(done.stdout)
-    if result.non_2xx:
-        raise SystemExit(f"{result.non_2xx} failed responses from {url}")
+    sample = run_wrk(Chain(name, f"{url}/run_remote"), connections, duration, script)
     cpu = _cpu_seconds(pid) - cpu_before
-    per_request = cpu / result.requests * 1e6 if result.requests else math.nan
-    return dataclasses.replace(result, cpu_us_per_request=per_request)
+    requests = sample.requests_per_s * duration  # wrk sends for `duration` seconds
+    return Measured(sample, cpu / requests * 1e6)
 
 
-def measure(name: str, connections: int, duration: int, runs: int, script: Path) -> WrkResult:
-    port = _free_port()
+def measure(name: str, connections: int, duration: int, runs: int, script: Path) -> Measured:
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     command, env = _ours(port) if name == "ours" else _bare(port)
     with _server(command, env, url) as pid:
-        _wrk(url, connections, 1, script, pid)  # warm-up
-        results = [_wrk(url, connections, duration, script, pid) for _ in range(runs)]
-    return WrkResult(
-        requests_per_s=statistics.median(r.requests_per_s for r in results),
-        p50_ms=statistics.median(r.p50_ms for r in results),
-        non_2xx=0,
-        cpu_us_per_request=statistics.median(r.cpu_us_per_request for r in results),
+        _wrk(name, url, connections, 1, script, pid)  # warm-up
+        results = [_wrk(name, url, connections, duration, script, pid) for _ in range(runs)]
+    return Measured(
+        median_sample([r.sample for r in results]),
+        statistics.median(r.cpu_us_per_request for r in results),
     )
 
 
@@ -173,21 +137,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "post.lua"
-        script.write_text(_WRK_SCRIPT, encoding="utf-8")
-        table: dict[tuple[str, int], WrkResult] = {}
-        for connections in (1, 16):
-            for name in ("bare", "ours"):
-                table[name, connections] = measure(
-                    name, connections, args.duration, args.runs, script
-                )
+        script.write_text(WRK_SCRIPT, encoding="utf-8")
+        table: dict[tuple[str, int], Measured] = {}
+        try:
+            for connections in (1, 16):
+                for name in ("bare", "ours"):
+                    table[name, connections] = measure(
+                        name, connections, args.duration, args.runs, script
+                    )
+        except BenchmarkError as exc:
+            print(f"server_speed: error: {exc}", file=sys.stderr)
+            return 1
     print(f"{'server':<6} {'conns':>5} {'req/s':>10} {'p50 ms':>8} {'CPU us/req':>10}")
     for (name, connections), result in sorted(table.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         print(
-            f"{name:<6} {connections:>5} {result.requests_per_s:>10.0f} "
-            f"{result.p50_ms:>8.3f} {result.cpu_us_per_request:>10.1f}"
+            f"{name:<6} {connections:>5} {result.sample.requests_per_s:>10.0f} "
+            f"{result.sample.p50_ms:>8.3f} {result.cpu_us_per_request:>10.1f}"
         )
-    ratio = table["ours", 16].requests_per_s / table["bare", 16].requests_per_s
-    p50_ok = table["ours", 1].p50_ms <= table["bare", 1].p50_ms
+    ours, bare = table["ours", 16].sample, table["bare", 16].sample
+    ratio = ours.requests_per_s / bare.requests_per_s
+    p50_ok = table["ours", 1].sample.p50_ms <= table["bare", 1].sample.p50_ms
     print(f"throughput at 16 connections: {ratio:.2f}x the bare FastAPI leaf")
     print(f"p50 at 1 connection: {'not higher' if p50_ok else 'HIGHER'} than the bare leaf")
     if args.check and (ratio < THROUGHPUT_TARGET or not p50_ok):
