@@ -1,9 +1,12 @@
 """Which image a chainlet's Dockerfile starts ``FROM``: tables, and the choice with its reasons.
 
-CPU chainlets run on ``python:X.Y-slim``. GPU chainlets run on an ``nvidia/cuda`` cuDNN runtime
-image whose CUDA is at least the GPU's minimum (``chains_lint.model.accelerators``) and, when
-``pip_requirements`` pins torch, one torch publishes wheels for: the lowest CUDA in
-:data:`CUDA_IMAGES` that satisfies both. ``DockerImage.base_image`` (a ``CustomImage``) wins over
+CPU chainlets run on ``python:X.Y-slim``; when they install torch, it comes from the PyTorch
+CPU index. GPU chainlets run on an ``nvidia/cuda`` cuDNN runtime image whose CUDA is the CUDA
+of the torch build they install (``chains_build.torch_builds``): PyPI's wheel when it has
+kernels for the GPU, else the PyTorch index's build for a CUDA that has; an unpinned torch is
+held to the newest torch the tables know. The image is the lowest NVIDIA still supports of that
+CUDA major version at or above the wheel's CUDA. A GPU chainlet without torch gets the lowest
+supported image that serves the GPU. ``DockerImage.base_image`` (a ``CustomImage``) wins over
 the tables, and ``--base-image`` wins over everything. Every choice records one sentence per
 fact that decided it, which ``chains-build --explain`` prints.
 """
@@ -12,11 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chains_build import checks
 from chains_build.errors import BuildError
 from chains_build.plan import BaseImage
+from chains_build.torch_builds import choose_torch_build, index_url
 from chains_lint.model.accelerators import (
     PUBLIC_ACCELERATOR_NAMES,
     Accelerator,
@@ -24,59 +28,48 @@ from chains_lint.model.accelerators import (
     accelerator_ignoring_case,
 )
 from chains_lint.model.remote_config.constructors import BASETEN_IMAGE_PREFIX
+from chains_lint.model.torch_requirements import TORCH_PIN, names_torch
 
 
 @dataclass(frozen=True)
 class CudaImage:
-    """An ``nvidia/cuda`` runtime image with cuDNN, and the Python its Ubuntu installs."""
+    """An ``nvidia/cuda`` runtime image with cuDNN."""
 
     cuda: str
     image: str
     ubuntu: str
-    python: str
+    supported: bool = True
+    """False when NVIDIA marks the CUDA version's images end of life."""
 
 
-# One image per CUDA minor version, oldest first. The runtime images carry the CUDA and cuDNN
-# libraries but no Python: the Dockerfile installs Ubuntu's python3 and python3-venv.
+# One image per CUDA minor version, oldest first: the newest point release of each (NVIDIA
+# supports only that one), on the newest Ubuntu it is published for. The runtime images carry
+# the CUDA and cuDNN libraries but no Python: the Dockerfile installs the chain's Python with
+# uv. Tags: the nvidia/cuda tags on Docker Hub as listed in replicate/cog's
+# pkg/config/cuda_compatibility.json (commit 6110c912; -runtime- beside each -devel- tag).
+# Support: NVIDIA's CUDA image support policy (gitlab.com/nvidia/container-images/cuda,
+# doc/support-policy.md, issue 177): a CUDA version's images reach end of life with the driver
+# branch they shipped with, and EOL tags are deleted after six months; 11.7, 11.8 and 12.1 are
+# end of life (their images print the deprecation notice).
 CUDA_IMAGES: tuple[CudaImage, ...] = (
-    CudaImage("11.7", "nvidia/cuda:11.7.1-cudnn8-runtime-ubuntu22.04", "22.04", "3.10"),
-    CudaImage("11.8", "nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04", "22.04", "3.10"),
-    CudaImage("12.1", "nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04", "22.04", "3.10"),
-    CudaImage("12.4", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04", "22.04", "3.10"),
-    CudaImage("12.6", "nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04", "24.04", "3.12"),
-    CudaImage("12.8", "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04", "24.04", "3.12"),
-    CudaImage("12.9", "nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04", "24.04", "3.12"),
+    CudaImage("11.8", "nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04", "22.04", supported=False),
+    CudaImage("12.1", "nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04", "22.04", supported=False),
+    CudaImage("12.4", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04", "22.04"),
+    CudaImage("12.6", "nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04", "24.04"),
+    CudaImage("12.8", "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04", "24.04"),
+    CudaImage("12.9", "nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04", "24.04"),
+    CudaImage("13.0", "nvidia/cuda:13.0.3-cudnn-runtime-ubuntu24.04", "24.04"),
+    CudaImage("13.1", "nvidia/cuda:13.1.2-cudnn-runtime-ubuntu24.04", "24.04"),
+    CudaImage("13.2", "nvidia/cuda:13.2.1-cudnn-runtime-ubuntu24.04", "24.04"),
 )
-
-# torch minor version -> the CUDA versions of the wheels it publishes on download.pytorch.org.
-TORCH_CUDA: dict[str, tuple[str, ...]] = {
-    "2.0": ("11.7", "11.8"),
-    "2.1": ("11.8", "12.1"),
-    "2.2": ("11.8", "12.1"),
-    "2.3": ("11.8", "12.1"),
-    "2.4": ("11.8", "12.1", "12.4"),
-    "2.5": ("11.8", "12.1", "12.4"),
-    "2.6": ("11.8", "12.4", "12.6"),
-    "2.7": ("11.8", "12.6", "12.8"),
-    "2.8": ("12.6", "12.8", "12.9"),
-}
 
 CPU_IMAGE = "python:{version}-slim"
 MIN_PYTHON = (3, 10)
 """The oldest Python chains_runtime runs on."""
 
-# Images known to come without Python; the Dockerfile installs it with apt.
+# Images known to come without Python; the Dockerfile installs it with uv.
 _IMAGES_WITHOUT_PYTHON = ("nvidia/cuda:", "ubuntu:", "debian:")
 
-# torch==2.3.0, torch===2.3.1+cu121, torch==2.3.*, torch~=2.3.0, torch[extra] == 2.3.0 ; marker
-_TORCH_PIN = re.compile(
-    r"""^\s*torch\s*(?:\[[^\]]*\])?\s*
-    (?P<op>===|==|~=)\s*
-    (?P<major>\d+)\.(?P<minor>\d+)(?P<patch>\.(?:\d+|\*))?(?:\.\d+)*
-    (?:\+(?P<local>[A-Za-z0-9.]+))?
-    \s*(?:;.*)?$""",
-    re.VERBOSE,
-)
 _LOCAL_CUDA = re.compile(r"cu(?P<major>\d\d)(?P<minor>\d)")
 
 
@@ -88,6 +81,8 @@ class TorchPin:
     cuda: str | None
     """The CUDA of a local version such as ``+cu121`` (``"12.1"``); None when not given."""
     cpu_build: bool = False
+    version: str | None = None
+    """The exact version of an ``==X.Y.Z`` pin, without its local part; None otherwise."""
 
 
 def parse_version(text: str) -> tuple[int, ...]:
@@ -100,7 +95,7 @@ def torch_pin(requirements: Sequence[str]) -> TorchPin | None:
     ``torch>=2.3`` is not a pin (pip may install any later version); ``torch~=2.3.0`` is.
     """
     for requirement in requirements:
-        match = _TORCH_PIN.match(requirement)
+        match = TORCH_PIN.match(requirement)
         if match is None:
             continue
         if match["op"] == "~=" and match["patch"] is None:
@@ -109,7 +104,14 @@ def torch_pin(requirements: Sequence[str]) -> TorchPin | None:
         cuda_match = _LOCAL_CUDA.fullmatch(local)
         cuda = f"{int(cuda_match['major'])}.{cuda_match['minor']}" if cuda_match else None
         minor = f"{match['major']}.{match['minor']}"
-        return TorchPin(requirement.strip(), minor, cuda, cpu_build=local == "cpu")
+        exact = match["op"] != "~=" and "*" not in match["version"] and match["patch"]
+        return TorchPin(
+            requirement.strip(),
+            minor,
+            cuda,
+            cpu_build=local == "cpu",
+            version=match["version"] if exact else None,
+        )
     return None
 
 
@@ -145,30 +147,45 @@ def choose_base_image(
         checks.check_executable(chainlet, python_executable)
     if override is not None:
         checks.check_image_reference("--base-image", override)
-        return _named_image(
+        named = _named_image(
             override, f"--base-image {override} replaces every chainlet's base image", None
         )
+        return _with_cpu_torch(named, gpu, requirements)
     if configured_image is not None and not configured_image.startswith(BASETEN_IMAGE_PREFIX):
         checks.check_image_reference(
             f"chainlet `{chainlet}`: DockerImage.base_image", configured_image
         )
-        return _named_image(
+        named = _named_image(
             configured_image,
             f"DockerImage.base_image is CustomImage(image={configured_image!r})",
             python_executable,
         )
+        return _with_cpu_torch(named, gpu, requirements)
     if configured_image is not None:
         python_version, python_source = _baseten_python(configured_image, chainlet)
     if gpu is not None:
         return _cuda_image(chainlet, find_accelerator(gpu, chainlet), requirements, python_version)
+    index, torch_reason = cpu_torch_index(requirements)
     return BaseImage(
         image=CPU_IMAGE.format(version=python_version),
         reasons=(
             "no GPU: a slim Python image",
             f"Python {python_version} ({python_source})",
+            *((torch_reason,) if torch_reason else ()),
         ),
         has_python=True,
+        package_index=index,
     )
+
+
+def _with_cpu_torch(base: BaseImage, gpu: str | None, requirements: Sequence[str]) -> BaseImage:
+    """A named image decides the CUDA; without a GPU, torch still comes from the CPU index."""
+    if gpu is not None:
+        return base
+    index, reason = cpu_torch_index(requirements)
+    if index is None or reason is None:
+        return base
+    return replace(base, reasons=(*base.reasons, reason), package_index=index)
 
 
 def _named_image(image: str, reason: str, python_executable: str | None) -> BaseImage:
@@ -177,7 +194,7 @@ def _named_image(image: str, reason: str, python_executable: str | None) -> Base
     if python_executable is not None:
         reasons.append(f"its Python is {python_executable} (CustomImage.python_executable_path)")
     elif not has_python:
-        reasons.append("it has no Python: the Dockerfile installs python3 and python3-venv")
+        reasons.append("it has no Python: the Dockerfile installs the chain's Python with uv")
     else:
         reasons.append("it must provide python3 with the venv module")
     return BaseImage(image=image, reasons=tuple(reasons), has_python=has_python)
@@ -208,56 +225,111 @@ def _cuda_image(
         f"GPU {gpu.name} ({gpu.architecture}, compute capability {gpu.compute_capability}) "
         f"needs CUDA >= {gpu.min_cuda}"
     ]
-    allowed: tuple[str, ...] | None = None
     pin = torch_pin(requirements)
-    if pin is not None:
-        allowed, reason = _torch_cudas(pin)
-        reasons.append(reason)
-    minimum = parse_version(gpu.min_cuda)
-    candidates = [
+    if pin is not None and pin.cpu_build:
+        raise BuildError(
+            f"chainlet `{chainlet}`: {pin.requirement} is a CPU build of torch on a {gpu.name} "
+            f"chainlet: it would not use the GPU; pin torch=={pin.version or pin.minor + '.0'} "
+            "(or a +cuXYZ build), or drop the GPU"
+        )
+    if pin is None and not names_torch(requirements):
+        image = _lowest_supported(gpu.min_cuda)
+        if image is None:
+            raise BuildError(
+                f"chainlet `{chainlet}`: GPU {gpu.name} needs CUDA >= {gpu.min_cuda}, and no "
+                "known CUDA image is that new; set DockerImage.base_image"
+            )
+        reasons += [
+            "no torch in the requirements: the lowest CUDA image NVIDIA supports that serves "
+            f"the GPU, {image.cuda} (a torch another package brings keeps its own CUDA: list "
+            "torch to choose it)",
+        ]
+        return _gpu_base(image, reasons, python_version, None, ())
+    build = choose_torch_build(
+        chainlet,
+        gpu,
+        requirement=pin.requirement if pin else None,
+        minor=pin.minor if pin else None,
+        version=pin.version if pin else None,
+        local_cuda=pin.cuda if pin else None,
+    )
+    reasons += build.reasons
+    image = _image_for(build.cuda)
+    if image is None:
+        raise BuildError(
+            f"chainlet `{chainlet}`: the torch build for CUDA {build.cuda} needs an nvidia/cuda "
+            "image chains-build does not know; set DockerImage.base_image"
+        )
+    major = build.cuda.split(".")[0]
+    if not image.supported:
+        reasons.append(
+            f"image CUDA {image.cuda}: NVIDIA marks it end of life (its tags may be deleted) and "
+            f"no supported CUDA {major}.x image exists: pin a newer torch to move on"
+        )
+    elif image.cuda != build.cuda:
+        reasons.append(
+            f"image CUDA {image.cuda}: the lowest NVIDIA still supports in CUDA {major}.x at or "
+            f"above the wheel's {build.cuda} (CUDA minor version compatibility)"
+        )
+    constraints = (build.constraint,) if build.constraint else ()
+    return _gpu_base(image, reasons, python_version, build.index, constraints)
+
+
+def _gpu_base(
+    image: CudaImage,
+    reasons: list[str],
+    python_version: str,
+    index: str | None,
+    constraints: tuple[str, ...],
+) -> BaseImage:
+    reasons.append(
+        f"{image.image} (CUDA {image.cuda}, Ubuntu {image.ubuntu}) with Python "
+        f"{python_version} installed by uv, not Ubuntu's python3"
+    )
+    return BaseImage(
+        image=image.image,
+        reasons=tuple(reasons),
+        has_python=False,
+        cuda=image.cuda,
+        package_index=index,
+        constraints=constraints,
+    )
+
+
+def _image_for(cuda: str) -> CudaImage | None:
+    """The image for a torch build's CUDA: the lowest supported one of the same major version
+    at or above it, else the lowest end-of-life one."""
+    wanted = parse_version(cuda)
+    fitting = [
         image
         for image in CUDA_IMAGES
-        if parse_version(image.cuda) >= minimum and (allowed is None or image.cuda in allowed)
+        if parse_version(image.cuda)[0] == wanted[0] and parse_version(image.cuda) >= wanted
     ]
-    if not candidates:
-        raise BuildError(_unsatisfiable(chainlet, gpu, pin, allowed))
-    chosen = candidates[0]
-    reasons.append(
-        f"the lowest CUDA that satisfies {'both' if allowed is not None else 'it'}: "
-        f"{chosen.cuda} (Ubuntu {chosen.ubuntu}, whose python3 is {chosen.python}; "
-        f"the chain asks for {python_version})"
+    return next((image for image in fitting if image.supported), fitting[0] if fitting else None)
+
+
+def _lowest_supported(minimum: str) -> CudaImage | None:
+    return next(
+        (
+            image
+            for image in CUDA_IMAGES
+            if image.supported and parse_version(image.cuda) >= parse_version(minimum)
+        ),
+        None,
     )
-    return BaseImage(image=chosen.image, reasons=tuple(reasons), has_python=False, cuda=chosen.cuda)
 
 
-def _torch_cudas(pin: TorchPin) -> tuple[tuple[str, ...] | None, str]:
-    if pin.cpu_build:
-        return None, f"{pin.requirement} is a CPU build of torch: it will not use the GPU"
-    if pin.cuda is not None:
-        return (pin.cuda,), f"{pin.requirement} is the torch build for CUDA {pin.cuda}"
-    known = TORCH_CUDA.get(pin.minor)
-    if known is None:
-        return None, (
-            f"{pin.requirement}: torch {pin.minor} is not in the table of torch CUDA builds, "
-            "so the GPU alone decides"
+def cpu_torch_index(requirements: Sequence[str]) -> tuple[str | None, str | None]:
+    """A CPU chainlet that installs torch gets the CPU builds: (index, reason)."""
+    pin = torch_pin(requirements)
+    if pin is not None and pin.cuda is not None:
+        return index_url(pin.cuda), (
+            f"{pin.requirement} names the torch build for CUDA {pin.cuda} on a chainlet "
+            f"without a GPU: installed from {index_url(pin.cuda)} as written"
         )
-    return known, f"{pin.requirement}: torch {pin.minor} has wheels for CUDA {', '.join(known)}"
-
-
-def _unsatisfiable(
-    chainlet: str, gpu: Accelerator, pin: TorchPin | None, allowed: tuple[str, ...] | None
-) -> str:
-    prefix = f"chainlet `{chainlet}`: GPU {gpu.name} needs CUDA >= {gpu.min_cuda}"
-    if pin is None or allowed is None:
-        return f"{prefix}, and no known CUDA image is that new; set DockerImage.base_image"
-    minimum = parse_version(gpu.min_cuda or "0")
-    fitting = [
-        minor
-        for minor, cudas in TORCH_CUDA.items()
-        if any(parse_version(cuda) >= minimum for cuda in cudas)
-    ]
-    fix = f"pin torch {fitting[0]} or newer, or " if fitting else ""
-    return (
-        f"{prefix}, but {pin.requirement} is built only for CUDA {', '.join(allowed)}: "
-        f"{fix}set DockerImage.base_image"
+    if pin is None and not names_torch(requirements):
+        return None, None
+    return index_url(None), (
+        f"torch from the CPU builds ({index_url(None)}): no GPU, so no CUDA libraries "
+        "(gigabytes smaller)"
     )

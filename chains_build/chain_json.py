@@ -13,6 +13,7 @@ import json
 from pathlib import PurePosixPath
 
 from chains_build.plan import APP_DIR, ChainletPlan, ChainPlan
+from chains_build.python_env import python_description
 
 GENERATOR = "chains-build"
 FORMAT_VERSION = 1
@@ -45,8 +46,11 @@ def _chainlet(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, object]:
         "base_image": {
             "image": chainlet.base_image.image,
             "cuda": chainlet.base_image.cuda,
+            "package_index": chainlet.base_image.package_index,
             "reasons": list(chainlet.base_image.reasons),
         },
+        "python": python_description(plan, chainlet),
+        "locked": chainlet.locked,
         "is_entrypoint": chainlet.is_entrypoint,
         "is_streaming": chainlet.is_streaming,
         "port": chainlet.port,

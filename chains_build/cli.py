@@ -3,7 +3,8 @@
 ``chains-build PATH -o OUT`` lints the chain file, refuses it on lint errors, and writes OUT:
 a Docker build context per chainlet, ``docker-compose.yaml``, ``k8s/`` and ``chain.json``,
 all at once (nothing of OUT changes on an error). ``--explain PATH`` prints why each
-chainlet gets its base image; ``init NAME`` creates a new chain folder.
+chainlet gets its base image; ``init NAME`` creates a new chain folder; ``lock PATH`` resolves
+each chainlet's packages into ``chains-lock/`` beside the chain file (``chains_build.lock``).
 
 Exit status: 0 done; 1 the chain cannot be built (lint errors, bad configuration, a failed
 image build); 2 a usage error. Progress goes to stderr, lint findings and ``--explain`` to
@@ -20,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from chains_build.deploy_flags import add_deploy_flags, deploy_options
 from chains_build.errors import BuildError
 from chains_build.plan import DEFAULT_HOST_PORT
 from chains_build.planner import BuildOptions, PlannedChain, find_chain, plan_chain
@@ -53,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Build Docker contexts, docker-compose.yaml and Kubernetes manifests "
-        "from a chain file. `chains-build init NAME` creates a new chain folder.",
+        "from a chain file. `chains-build init NAME` creates a new chain folder; "
+        "`chains-build lock PATH` pins every chainlet's packages.",
         epilog="Exit status: 0 done, 1 the chain cannot be built, 2 usage error.",
     )
     parser.add_argument("path", type=Path, metavar="PATH", help="the chain file (.py)")
@@ -83,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REGISTRY",
         help="build the images tagged REGISTRY/chains/<name>:<hash> and push them",
     )
+    add_deploy_flags(parser)
     return parser
 
 
@@ -97,9 +101,27 @@ def progress(message: str) -> None:
     sys.stderr.flush()
 
 
+def build_lock_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=f"{PROG} lock",
+        description="Resolve each chainlet's packages for its image's Python and platform into "
+        "chains-lock/<chainlet>.txt beside the chain file; later builds install exactly those.",
+    )
+    parser.add_argument("path", type=Path, metavar="PATH", help="the chain file (.py)")
+    parser.add_argument(
+        "--python", metavar="X.Y", help="Python version of the images (default: this Python's)"
+    )
+    parser.add_argument(
+        "--base-image", metavar="IMAGE", help="use IMAGE as every chainlet's base image"
+    )
+    return parser
+
+
 def run(argv: Sequence[str]) -> int:
     if argv and argv[0] == "init":
         return _init(build_init_parser().parse_args(list(argv[1:])))
+    if argv and argv[0] == "lock":
+        return _lock_chain(build_lock_parser().parse_args(list(argv[1:])))
     args = build_parser().parse_args(list(argv))
     if not args.explain and args.output is None:
         raise UsageError("give the output folder with -o OUT (or --explain to only explain)")
@@ -110,7 +132,10 @@ def run(argv: Sequence[str]) -> int:
     if result is None:
         return EXIT_FAILED
     options = BuildOptions(
-        python_version=args.python, base_image=args.base_image, host_port=args.port
+        python_version=args.python,
+        base_image=args.base_image,
+        host_port=args.port,
+        deploy=deploy_options(args),
     )
     planned = _plan(result, path, options)
     if args.explain:
@@ -154,9 +179,11 @@ def _build(planned: PlannedChain, out: Path, push: str | None, *, images: bool) 
     from chains_build.chain_json import render_chain_json
     from chains_build.compose import render_compose
     from chains_build.contexts import build_contexts, write_context
+    from chains_build.env_file import ENV_FILE, ensure_service_token
     from chains_build.images import build_images, check_registry
     from chains_build.k8s import render_manifests
     from chains_build.output import check_replaceable, write_atomically
+    from chains_build.runtime_contract import SERVICE_TOKEN_ENV
 
     check_replaceable(out)
     _check_not_copied(planned, out)
@@ -180,6 +207,11 @@ def _build(planned: PlannedChain, out: Path, push: str | None, *, images: bool) 
         write_atomically(out, fill)
     except OSError as exc:
         raise BuildError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    try:
+        if ensure_service_token(out):
+            progress(f"wrote {out / ENV_FILE} with a random {SERVICE_TOKEN_ENV} (mode 600)")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"cannot write {out / ENV_FILE}: {exc}") from exc
     for context in contexts:
         progress(f"{context.folder}/: {context.chainlet.image}")
     count = f"{len(contexts)} build context{'s' if len(contexts) != 1 else ''}"
@@ -199,6 +231,27 @@ def _check_not_copied(planned: PlannedChain, out: Path) -> None:
                     f"the output folder {out} is inside {folder.destination}, which chainlet "
                     f"`{name}` copies into its image; write the output elsewhere"
                 )
+
+
+def _lock_chain(args: argparse.Namespace) -> int:
+    from chains_build.contexts import lock_inputs
+    from chains_build.lock import lock_path, write_locks
+
+    path: Path = args.path
+    if not path.is_file() or path.suffix != ".py":
+        raise UsageError(f"{path}: not a chain file (give the .py file that holds the chain)")
+    result = _lint(path)
+    if result is None:
+        return EXIT_FAILED
+    options = BuildOptions(python_version=args.python, base_image=args.base_image)
+    planned = _plan(result, path, options)
+    plan = planned.plan
+    locks = [
+        (lock_path(planned.project, plan, chainlet), lock_inputs(planned, chainlet))
+        for chainlet in plan.chainlets
+    ]
+    write_locks(locks, plan.source, progress)
+    return EXIT_OK
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -23,8 +23,17 @@ from chains_build.dockerfile import (
     render_dockerfile,
 )
 from chains_build.errors import BuildError
+from chains_build.lock import LockInputs, lock_path, read_lock
 from chains_build.plan import ChainletPlan, ChainPlan
 from chains_build.planner import PlannedChain
+from chains_build.python_env import (
+    CONSTRAINTS,
+    INSTALL_UV_SCRIPT,
+    LOCK_FILE,
+    constraints_text,
+    install_uv_script,
+)
+from chains_build.runtime_constraints import runtime_constraints
 from chains_build.runtime_package import runtime_files, runtime_requirements
 from chains_build.server_module import render_server_module
 from chains_build.sources import walk_files
@@ -64,8 +73,13 @@ def build_contexts(
     runtime = [_copied(path, source) for path, source in runtime_files()]
     requirements = _text("".join(f"{line}\n" for line in runtime_requirements()))
     contexts = []
-    for chainlet in plan.chainlets:
+    for planned_chainlet in plan.chainlets:
+        inputs = lock_inputs(planned, planned_chainlet, requirements.decode("utf-8"))
+        lock = read_lock(lock_path(planned.project, plan, planned_chainlet), inputs, plan.source)
+        chainlet = replace(planned_chainlet, locked=lock is not None)
         entries = _entries(planned, chainlet, runtime, requirements)
+        if lock is not None:
+            entries = tuple(sorted((*entries, ContextEntry(LOCK_FILE, lock)), key=_path))
         digest = context_digest(entries)
         image = f"{prefix}chains/{chainlet.slug}:{digest[:TAG_LENGTH]}"
         tagged = replace(chainlet, image=image)
@@ -85,6 +99,14 @@ def _entries(
     entries = [
         ContextEntry("Dockerfile", _text(render_dockerfile(plan, chainlet))),
         ContextEntry(RUNTIME_REQUIREMENTS, runtime_requirements_text),
+        ContextEntry(
+            CONSTRAINTS, _text(constraints_text(runtime_constraints(), chainlet))
+        ),
+        *(
+            [ContextEntry(INSTALL_UV_SCRIPT, _text(install_uv_script()))]
+            if chainlet.base_image.has_python
+            else []
+        ),
         ContextEntry(SERVER_MODULE, _text(render_server_module(plan, chainlet))),
         *runtime,
     ]
@@ -103,6 +125,35 @@ def _entries(
     # A module inside the data folder is listed twice, from the same file: keep one.
     unique = {entry.path: entry for entry in reversed(entries)}
     return tuple(sorted(unique.values(), key=lambda entry: entry.path))
+
+
+def lock_inputs(
+    planned: PlannedChain, chainlet: ChainletPlan, runtime_text: str | None = None
+) -> LockInputs:
+    """What ``chains-build lock`` resolves for ``chainlet``, and what its lock must match
+    (``runtime_text``: ``requirements-runtime.txt``, when already known)."""
+    if runtime_text is None:
+        runtime_text = "".join(f"{line}\n" for line in runtime_requirements())
+    files = [
+        (CONSTRAINTS, constraints_text(runtime_constraints(), chainlet)),
+        (RUNTIME_REQUIREMENTS, runtime_text),
+    ]
+    if chainlet.pip_requirements:
+        lines = "".join(f"{requirement}\n" for requirement in chainlet.pip_requirements)
+        files.append((USER_REQUIREMENTS, lines))
+    source = planned.sources[chainlet.class_name].requirements_file
+    if chainlet.pip_requirements_file is not None and source is not None:
+        try:
+            files.append((chainlet.pip_requirements_file, source.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BuildError(f"cannot read {source}: {exc}") from exc
+    return LockInputs(
+        tuple(files), planned.plan.python_version, chainlet.base_image.package_index
+    )
+
+
+def _path(entry: ContextEntry) -> str:
+    return entry.path
 
 
 def _text(text: str) -> bytes:

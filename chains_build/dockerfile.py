@@ -5,8 +5,10 @@ the last few: system packages (apt) and the server's user; the Python environmen
 runtime's and the chainlet's requirements; the chainlet's build commands, in order; its
 data; then the runtime package, the user's code and the generated server. The image runs as
 an unprivileged numeric user, exposes the chainlet port and checks ``/healthz`` with python3
-(images have no curl). It works on any Debian-like base with ``python3 -m venv``; bases
-without Python (the ``nvidia/cuda`` images) get Ubuntu's python3 first.
+(images have no curl). The Python environment is uv's (``chains_build.python_env``): the
+chain's Python version in every image, from the base when it has that version (any
+Debian-like base with ``python3 -m venv``) and else installed by uv, as on the ``nvidia/cuda``
+images, which have no Python.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections.abc import Iterable
 from itertools import groupby
 from pathlib import PurePosixPath
 
+from chains_build import python_env
+from chains_build.deploy_options import HF_HUB_CACHE_DIR, WEIGHTS_DIR
 from chains_build.plan import APP_DIR, APP_UID, ChainletPlan, ChainPlan
 
 VENV = PurePosixPath("/opt/venv")
@@ -27,15 +31,13 @@ RUNTIME_PACKAGE = "chains_runtime"
 USER_NAME = "chains"
 LIVENESS_PATH = "/healthz"
 
-# What a base image without Python needs so that `python3 -m venv` and pip over HTTPS work.
-PYTHON_APT_PACKAGES = ("python3", "python3-venv", "ca-certificates")
 
 
 def render_dockerfile(plan: ChainPlan, chainlet: ChainletPlan) -> str:
     sections = [
         _header(plan, chainlet),
         _system(chainlet),
-        _python_environment(chainlet),
+        _python_environment(plan, chainlet),
         _build_commands(chainlet),
         _data(chainlet),
         _code(chainlet),
@@ -57,6 +59,7 @@ def _header(plan: ChainPlan, chainlet: ChainletPlan) -> str:
         "    PYTHONUNBUFFERED=1 \\",
         "    PIP_DISABLE_PIP_VERSION_CHECK=1 \\",
         "    PIP_NO_CACHE_DIR=1",
+        *python_env.environment_lines(),
     ]
     return _lines(lines)
 
@@ -64,7 +67,7 @@ def _header(plan: ChainPlan, chainlet: ChainletPlan) -> str:
 def _system(chainlet: ChainletPlan) -> str:
     lines = ["# System packages, and the user the server runs as"]
     packages = list(dict.fromkeys(
-        [*([] if chainlet.base_image.has_python else PYTHON_APT_PACKAGES),
+        [*([] if chainlet.base_image.has_python else python_env.FETCH_APT_PACKAGES),
          *chainlet.apt_requirements]
     ))
     if packages:
@@ -92,27 +95,93 @@ def requirement_files(chainlet: ChainletPlan) -> list[str]:
     return files
 
 
-def _python_environment(chainlet: ChainletPlan) -> str:
-    python = chainlet.python_executable or "python3"
+def _python_environment(plan: ChainPlan, chainlet: ChainletPlan) -> str:
     files = requirement_files(chainlet)
-    targets = " ".join(f"-r {REQUIREMENTS_DIR / name}" for name in files)
+    locked = chainlet.locked
+    copied = [python_env.LOCK_FILE] if locked else [python_env.CONSTRAINTS, *files]
+    if chainlet.base_image.has_python:
+        copied.insert(0, python_env.INSTALL_UV_SCRIPT)
+    commands = [
+        *python_env.install_uv(chainlet, REQUIREMENTS_DIR),
+        *python_env.make_venv(plan, chainlet),
+        *python_env.install_packages(chainlet, files, REQUIREMENTS_DIR, locked=locked),
+        f"rm {python_env.UV}",
+    ]
+    what = "the lock file's exact versions" if locked else "the runtime's pinned versions"
     return _lines(
         [
-            "# Python packages: the runtime's and the chainlet's, in one virtual environment",
-            f"RUN {python} -m venv {VENV}",
+            f"# Python {plan.python_version} and the packages ({what}), in one virtual "
+            f"environment made by uv {python_env.UV_VERSION}",
             f'ENV PATH="{VENV}/bin:$PATH" VIRTUAL_ENV={VENV}',
-            _copy(files, f"{REQUIREMENTS_DIR}/"),
-            f"RUN pip install --no-cache-dir {targets}",
+            _copy(copied, f"{REQUIREMENTS_DIR}/"),
+            "RUN " + " \\\n    && ".join(commands),
         ]
     )
 
 
 def _build_commands(chainlet: ChainletPlan) -> str:
-    lines = [f"WORKDIR {APP_DIR}"]
+    # The server user's home and caches for the build commands and the server alike, so what a
+    # build command downloads (Hugging Face, torch hub, pip caches...) is where the server looks.
+    lines = home_environment(chainlet)
+    lines.append(f"WORKDIR {APP_DIR}")
     if chainlet.build_commands:
-        lines.append("# Build commands, in the order the chainlet lists them")
-        lines += [f"RUN {command}" for command in chainlet.build_commands]
+        lines.append(
+            "# Build commands, in the order the chainlet lists them: as root (so apt and pip "
+            f"work), then what they left in {HOME} is given to the server's user"
+        )
+        lines += [_build_run(command) for command in chainlet.build_commands]
+    if chainlet.weights.items:
+        folders = [str(WEIGHTS_DIR), *(target for _, target in chainlet.weights.links)]
+        command = (
+            f"RUN mkdir -p {' '.join(folders)} \\\n"
+            f"    && chown {APP_UID}:{APP_UID} {' '.join(folders)}"
+        )
+        for link, target in chainlet.weights.links:
+            parent = PurePosixPath(link).parent
+            command += f" \\\n    && mkdir -p {parent} && ln -s {target} {link}"
+        lines += [
+            "# The weights cache folder (a volume), owned by the server's user: a new volume "
+            "copies that",
+            command,
+        ]
+        if any(item.hub_cache for item in chainlet.weights.items):
+            # After the build commands: what they download stays in the image's HF_HOME.
+            lines.append(f"ENV HF_HUB_CACHE={HF_HUB_CACHE_DIR}")
     return _lines(lines)
+
+
+HOME = PurePosixPath("/home") / USER_NAME
+"""The server user's home (``useradd --create-home``), also ``HOME`` of the build commands."""
+CACHE_HOME = HOME / ".cache"
+
+
+def home_environment(chainlet: ChainletPlan) -> list[str]:
+    """``ENV`` of the home and cache variables, for the build commands and the server."""
+    variables = [
+        f"HOME={HOME}",
+        f"XDG_CACHE_HOME={CACHE_HOME}",
+        f"HF_HOME={CACHE_HOME / 'huggingface'}",
+        f"TORCH_HOME={CACHE_HOME / 'torch'}",
+    ]
+    return ["ENV " + " \\\n    ".join(variables)]
+
+
+def _build_run(command: str) -> str:
+    """``RUN`` of one build command, then ``_give_home`` in the same layer (a later layer
+    would copy every file it re-owns). A command with a ``#`` may end in a comment, which
+    would swallow what follows on its line: it runs in a ``{ ...\n}`` group instead, in the
+    exec form, whose JSON string can hold the newline."""
+    if "#" not in command:
+        return f"RUN ( {command} ) \\\n    && {_give_home()}"
+    return "RUN " + _json(["/bin/sh", "-c", f"{{ {command}\n}} && {_give_home()}"])
+
+
+def _give_home() -> str:
+    """Only what is not the user's yet: re-owning files of earlier layers would copy them."""
+    return (
+        f"find {HOME} -xdev '(' ! -user {APP_UID} -o ! -group {APP_UID} ')' "
+        f"-exec chown -h {APP_UID}:{APP_UID} '{{}}' +"
+    )
 
 
 def _data(chainlet: ChainletPlan) -> str:

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from chains_build.lock import LOCK_FOLDER, lock_path
 from chains_build.plan import APP_DIR, ChainletPlan, Resources
 from chains_build.planner import PlannedChain
+from chains_build.python_env import python_description
 
 
 def render_explain(planned: PlannedChain) -> str:
     plan = planned.plan
     lines = [f"Chain {plan.name} ({plan.source}), Python {plan.python_version}", ""]
     for chainlet in plan.chainlets:
-        lines += _chainlet(chainlet)
+        lines += _chainlet(planned, chainlet)
         lines.append("")
     lines += [f"warning: {warning}" for warning in planned.warnings]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _chainlet(chainlet: ChainletPlan) -> list[str]:
+def _python(planned: PlannedChain, chainlet: ChainletPlan) -> str:
+    plan = planned.plan
+    described = python_description(plan, chainlet)
+    lock = lock_path(planned.project, plan, chainlet)
+    pinned = (
+        f"{LOCK_FOLDER}/{lock.name} (chains-build lock)"
+        if lock.is_file()
+        else "the runtime's constraints (no lock file)"
+    )
+    return f"{described['version']} ({described['source']}), packages pinned by {pinned}"
+
+
+def _chainlet(planned: PlannedChain, chainlet: ChainletPlan) -> list[str]:
     role = " (entrypoint)" if chainlet.is_entrypoint else ""
     title = chainlet.class_name
     if chainlet.display_name != chainlet.class_name:
@@ -25,6 +39,7 @@ def _chainlet(chainlet: ChainletPlan) -> list[str]:
         f"{title}{role}",
         f"  base image: {chainlet.base_image.image}",
         *(f"    - {reason}" for reason in chainlet.base_image.reasons),
+        f"  python:     {_python(planned, chainlet)}",
         f"  resources:  {_resources(chainlet.resources)}",
         f"  files:      {', '.join(chainlet.source_files)}",
     ]

@@ -8,8 +8,10 @@ tuples for sequences, so rendering it twice gives byte-identical output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+
+from chains_build.deploy_options import DeployOptions, Health, Weights
 
 CHAINLET_PORT = 8080
 """The port every chainlet server listens on inside its container."""
@@ -44,6 +46,9 @@ class Resources:
     source: str
     """Where these numbers come from, for ``--explain``: ``"compute"`` or
     ``"instance_type H100:8x80"``."""
+    from_gpu_table: bool = False
+    """True when a GPU chainlet gave no ``cpu_count``/``memory``: the numbers are the GPU
+    table's defaults (requests, no CPU limit), not the user's."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,11 @@ class BaseImage:
     """False when the Dockerfile must install Python itself (the ``nvidia/cuda`` images)."""
     cuda: str | None = None
     """The CUDA version of the image, e.g. ``"12.8"``; None for CPU images."""
+    package_index: str | None = None
+    """An ``--extra-index-url`` for torch: the PyTorch index of the chosen CUDA build (or of
+    the CPU builds), e.g. ``"https://download.pytorch.org/whl/cu128"``; None: PyPI only."""
+    constraints: tuple[str, ...] = ()
+    """Constraint lines that hold torch to the chosen build, e.g. ``("torch==2.7.0+cu128",)``."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,15 @@ class ChainletPlan:
     python_executable: str | None = None
     """``CustomImage(python_executable_path=...)``: the Python that makes the image's venv;
     None: ``python3``."""
+    run_remote_timeout_sec: float | None = None
+    """``ChainletOptions(run_remote_timeout_sec=...)``: the server's time limit per call."""
+    locked: bool = False
+    """True when the context holds a lock file (``chains-build lock``) the image installs
+    exactly, instead of resolving the requirements with the runtime's constraints."""
+    health: Health = field(default_factory=Health)
+    """``ChainletOptions(health_checks=...)``: the startup window and probe thresholds."""
+    weights: Weights = field(default_factory=Weights)
+    """``Assets(cached=...)`` and ``Assets(weights=...)``: downloaded into a cache volume."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,8 @@ class ChainPlan:
     """``"3.11"``: the Python the images run (the building interpreter's, unless overridden)."""
     chainlets: tuple[ChainletPlan, ...]
     host_port: int = DEFAULT_HOST_PORT
+    deploy: DeployOptions = field(default_factory=DeployOptions)
+    """Replicas, autoscaling, exposure, GPU placement and the weights volume (flags)."""
 
     @property
     def entrypoint(self) -> ChainletPlan:

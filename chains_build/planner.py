@@ -17,7 +17,9 @@ from pathlib import Path, PurePosixPath
 
 from chains_build import checks
 from chains_build.base_images import MIN_PYTHON, choose_base_image, parse_version
+from chains_build.deploy_options import DeployOptions
 from chains_build.errors import BuildError
+from chains_build.gpu_defaults import sized_for_gpu
 from chains_build.instance_types import resources_for
 from chains_build.plan import DEFAULT_HOST_PORT, ChainletPlan, ChainPlan
 from chains_build.slugs import slug, unique_slugs
@@ -29,6 +31,7 @@ from chains_build.sources import (
     needed_modules,
     project_folder,
 )
+from chains_build.weights_plan import plan_health, plan_weights
 from chains_lint.model.types import Chain, Chainlet, ChainModel
 
 GENERATED_NAMES = frozenset(
@@ -39,6 +42,9 @@ GENERATED_NAMES = frozenset(
         "requirements-runtime.txt",
         "requirements.txt",
         "requirements-file.txt",
+        "constraints.txt",
+        "install-uv.py",
+        "requirements.lock",
         "chains_runtime",
     }
 )
@@ -77,6 +83,8 @@ class BuildOptions:
     base_image: str | None = None
     """``--base-image IMAGE`` for every chainlet."""
     host_port: int = DEFAULT_HOST_PORT
+    deploy: DeployOptions = field(default_factory=DeployOptions)
+    """Replicas, autoscaling, exposure, GPU placement, weights volume (chains_build.cli)."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,7 @@ def plan_chain(model: ChainModel, chain: Chain, options: BuildOptions) -> Planne
         python_version=version,
         chainlets=tuple(chainlet_plans),
         host_port=options.host_port,
+        deploy=options.deploy,
     )
     return PlannedChain(plan, sources, project, tuple(warnings))
 
@@ -298,6 +307,7 @@ def _chainlet_plan(
         checks.check_secret_key(name, key)
     try:
         resources = resources_for(config.compute)
+        resources = sized_for_gpu(resources, config.compute, set(config.sources))
     except BuildError as exc:
         raise BuildError(f"chainlet `{name}`: {exc.message}") from None
     base = choose_base_image(
@@ -332,6 +342,9 @@ def _chainlet_plan(
         image=f"chains/{chainlet_slug}",
         package_dirs=tuple(folder.destination for folder in sources.package_dirs),
         python_executable=image.python_executable_path,
+        run_remote_timeout_sec=config.options.run_remote_timeout_sec,
+        health=plan_health(name, config),
+        weights=plan_weights(name, config),
     )
 
 
@@ -349,11 +362,7 @@ def _unused_config(chainlet: Chainlet) -> list[str]:
     found = [
         f"chainlet `{chainlet.name}`: Assets({field}=...) is not built into the image by "
         "chains-build; download in __init__ or with build_commands"
-        for field, value in (
-            ("cached", config.assets.cached),
-            ("external_data", config.assets.external_data),
-            ("weights", config.assets.weights),
-        )
+        for field, value in (("external_data", config.assets.external_data),)
         if value
     ]
     if config.docker_image.docker_auth is not None:

@@ -53,6 +53,8 @@ def wiring_config(
     }
     if chainlet.data_dir is not None:
         config["data_dir"] = str(APP_DIR / chainlet.data_dir)
+    if chainlet.run_remote_timeout_sec is not None:
+        config["run_remote_timeout_sec"] = chainlet.run_remote_timeout_sec
     return config
 
 

@@ -19,7 +19,16 @@ from chains_build.sources import walk_files
 DISTRIBUTION = "chains-toolkit"
 PACKAGE = "chains_runtime"
 RUNTIME_DISTRIBUTIONS = frozenset(
-    {"anyio", "httptools", "httpx", "pydantic", "starlette", "uvicorn"}
+    {
+        "anyio",
+        "fastapi",
+        "httptools",
+        "httpx",
+        "pydantic",
+        "starlette",
+        "swagger-ui-bundle-v2",
+        "uvicorn",
+    }
 )
 """The distributions ``chains_runtime`` imports (with what they bring along)."""
 

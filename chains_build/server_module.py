@@ -8,10 +8,16 @@ and ``chains_runtime`` next to it: ``python3 chainlet_server.py --host 0.0.0.0 -
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 from chains_build.plan import ChainletPlan, ChainPlan
 
 # Names main() uses: a chainlet class called like one of them is imported under another name.
-_TAKEN = frozenset({"main", "serve_chainlet", "import_alias", "sys", "Path", "here", "folder"})
+_TAKEN = frozenset(
+    {"main", "serve_chainlet", "import_alias", "sys", "Path", "here", "folder", "weights",
+     "WEIGHTS", "failed"}
+)
 
 
 def render_server_module(plan: ChainPlan, chainlet: ChainletPlan) -> str:
@@ -30,10 +36,14 @@ def render_server_module(plan: ChainPlan, chainlet: ChainletPlan) -> str:
     if uses_paths:
         lines += ["import sys", "from pathlib import Path", ""]
     lines += [
-        "from chains_runtime import import_alias",
+        "from chains_runtime import import_alias, weights"
+        if chainlet.weights.items
+        else "from chains_runtime import import_alias",
         "from chains_runtime.serve import serve_chainlet",
         "",
     ]
+    if chainlet.weights.items:
+        lines += [*_weights_constant(chainlet), ""]
     if uses_paths:
         folders = ", ".join(_string(folder) for folder in chainlet.package_dirs)
         lines += [
@@ -53,9 +63,38 @@ def render_server_module(plan: ChainPlan, chainlet: ChainletPlan) -> str:
             "    here = Path(__file__).resolve().parent",
             "    sys.path[1:1] = [str(here / folder) for folder in PACKAGE_DIRS]",
         ]
+    if chainlet.weights.items:
+        lines += [
+            "    # Declared weights, into the cache volume once (chains_runtime.weights).",
+            "    failed = weights.main_guard(WEIGHTS)",
+            "    if failed is not None:",
+            "        return failed",
+        ]
     lines += [*_import(chainlet.module, name, local), "", f"    return serve_chainlet({local})"]
     lines += ["", "", 'if __name__ == "__main__":', "    raise SystemExit(main())"]
     return "".join(f"{line}\n" for line in lines)
+
+
+def _weights_constant(chainlet: ChainletPlan) -> list[str]:
+    items = [dataclasses.asdict(item) for item in chainlet.weights.items]
+    rendered = ["WEIGHTS = ["]
+    for item in items:
+        rendered.append("    {")
+        for key, value in item.items():
+            shown = list(value) if isinstance(value, tuple) else value
+            rendered.append(f"        {_python(key)}: {_python(shown)},")
+        rendered.append("    },")
+    rendered.append("]")
+    rendered.append('"""Assets(cached=...) and Assets(weights=...), downloaded before serving."""')
+    return rendered
+
+
+def _python(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a Python string literal too
+    if isinstance(value, list):
+        return "[" + ", ".join(_python(item) for item in value) + "]"
+    return repr(value)
 
 
 def _import(module: str, name: str, local: str) -> list[str]:

@@ -129,9 +129,11 @@ def build_process(*args: str | Path, cwd: Path, env: dict[str, str] | None = Non
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file below ``folder`` by POSIX relative path, with its bytes."""
+    """Every file below ``folder`` by POSIX relative path, with its bytes; without the
+    deployer's ``.env``, whose random service token is the one output that differs between
+    builds (chains_build.env_file)."""
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.relative_to(folder).as_posix() != ".env"
     }

@@ -1,7 +1,8 @@
 """Real chainlet servers for the server tests, on loopback and ephemeral ports.
 
 - ``ThreadedUvicorn``: any ASGI app on uvicorn in a thread of the test process.
-- ``ThreadedServer``: the same, serving ``create_app``'s app for one chainlet.
+- ``ThreadedServer``: the same, serving ``create_app``'s app for one chainlet;
+  ``serve_wired`` serves one wired to its dependencies, as in a chain.
 - ``ServedChainlet``: a ``python -m chains_runtime.serve`` process; its stderr (uvicorn's
   messages and the access log) is read on a thread as it comes, so a test can wait for a line
   instead of sleeping.
@@ -25,6 +26,8 @@ import httpx
 import uvicorn
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.server import ServerConfig, create_app
+from chains_runtime.stubs import RemoteStubProvider
+from chains_runtime.wiring import ChainletWiring
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,6 +70,29 @@ class ThreadedServer(ThreadedUvicorn):
     def __init__(self, chainlet_cls: type[ChainletBase], config: ServerConfig) -> None:
         self.app = create_app(chainlet_cls, config=config)
         super().__init__(self.app)
+
+
+def serve_wired(
+    chainlet_cls: type[ChainletBase],
+    dependencies: dict[str, str] | None = None,
+    *,
+    token: str,
+    is_entrypoint: bool = False,
+    **wiring: Any,
+) -> ThreadedServer:
+    """``chainlet_cls`` served as in a chain: its ``depends(X)`` are remote stubs calling the
+    base URLs in ``dependencies`` (by class name) with ``token``; ``wiring`` goes to
+    ``ChainletWiring`` (e.g. ``predict_concurrency``)."""
+    config = ChainletWiring(
+        is_entrypoint=is_entrypoint,
+        service_token=token,
+        dependencies=dependencies or {},
+        **wiring,
+    )
+    provider = RemoteStubProvider(chainlet_cls, config)
+    return ThreadedServer(
+        chainlet_cls, config.to_server_config(chainlet_cls, dependency_provider=provider)
+    )
 
 
 class ServedChainlet:

@@ -8,13 +8,13 @@ import pytest
 
 from chains_build.base_images import (
     CUDA_IMAGES,
-    TORCH_CUDA,
     choose_base_image,
     parse_version,
     torch_pin,
 )
 from chains_build.errors import BuildError
 from chains_build.plan import BaseImage
+from chains_build.torch_builds import NEWEST_TORCH, TORCH_INDEX_CUDA, TORCH_PYPI_CUDA, cuda_tag
 from chains_lint.model.accelerators import ACCELERATORS
 
 
@@ -54,64 +54,140 @@ def test_baseten_image_chooses_the_python_version() -> None:
 @pytest.mark.parametrize(
     ("gpu", "cuda", "image"),
     [
-        ("T4", "11.7", "nvidia/cuda:11.7.1-cudnn8-runtime-ubuntu22.04"),
-        ("A10G", "11.7", "nvidia/cuda:11.7.1-cudnn8-runtime-ubuntu22.04"),
-        ("H100", "11.8", "nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04"),
-        ("H200", "11.8", "nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04"),
-        ("L4", "11.8", "nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04"),
+        ("T4", "12.4", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"),
+        ("A10G", "12.4", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"),
+        ("H100", "12.4", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"),
+        ("L4", "12.4", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"),
         ("B200", "12.8", "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04"),
         ("B300", "12.9", "nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04"),
     ],
 )
-def test_gpu_chainlets_get_the_lowest_cuda_the_gpu_allows(gpu: str, cuda: str, image: str) -> None:
+def test_gpu_chainlets_without_torch_get_the_lowest_supported_cuda_the_gpu_allows(
+    gpu: str, cuda: str, image: str
+) -> None:
     base = choose(gpu)
     assert (base.image, base.cuda, base.has_python) == (image, cuda, False)
     assert "needs CUDA >=" in base.reasons[0] and gpu in base.reasons[0]
+    assert base.package_index is None and base.constraints == ()
 
 
 def test_every_public_gpu_has_an_image() -> None:
     for accelerator in ACCELERATORS:
         if accelerator.internal:
             continue
-        base = choose(accelerator.name)
-        assert base.cuda is not None and accelerator.min_cuda is not None
-        assert parse_version(base.cuda) >= parse_version(accelerator.min_cuda)
+        for requirements in ([], ["torch"], [f"torch=={NEWEST_TORCH}.0"]):
+            try:
+                base = choose(accelerator.name, requirements)
+            except BuildError as exc:  # only for GPUs no torch in the table serves
+                assert requirements and "pin torch" in exc.message, accelerator.name
+                continue
+            assert base.cuda is not None and accelerator.min_cuda is not None
+            assert parse_version(base.cuda) >= parse_version(accelerator.min_cuda)
+
+
+def test_end_of_life_images_are_never_chosen_for_a_supported_major_version() -> None:
+    for accelerator in ACCELERATORS:
+        if accelerator.internal:
+            continue
+        for minor in TORCH_PYPI_CUDA:
+            try:
+                base = choose(accelerator.name, [f"torch=={minor}.0"])
+            except BuildError:
+                continue
+            image = next(image for image in CUDA_IMAGES if image.image == base.image)
+            if not image.supported:
+                assert not any(
+                    other.supported and other.cuda.split(".")[0] == image.cuda.split(".")[0]
+                    for other in CUDA_IMAGES
+                ), (accelerator.name, minor)
+                assert any("end of life" in reason for reason in base.reasons)
 
 
 @pytest.mark.parametrize(
-    ("gpu", "requirement", "cuda"),
+    ("gpu", "requirement", "cuda", "index", "constraint"),
     [
-        ("H100", "torch==2.3.0", "11.8"),
-        ("A10G", "torch==2.1.2", "11.8"),
-        ("A10G", "torch==2.0.1", "11.7"),
-        ("H100", "torch==2.8.0", "12.6"),
-        ("B200", "torch==2.7.1", "12.8"),
-        ("B200", "torch~=2.8.0", "12.8"),
-        ("L4", "torch==2.6.*", "11.8"),
-        ("L4", "torch[opt] == 2.4.1 ; sys_platform == 'linux'", "11.8"),
-        ("H100", "torch==2.4.1+cu124", "12.4"),
+        # PyPI's wheel serves the GPU: the image follows the wheel's CUDA (12.1 -> 12.4, the
+        # lowest supported 12.x), no extra index.
+        ("L4", "torch==2.4.1", "12.4", None, None),
+        ("H100", "torch==2.3.0", "12.4", None, None),
+        ("A10G", "torch==2.1.2", "12.4", None, None),
+        ("H100", "torch==2.8.0", "12.8", None, None),
+        ("H100", "torch~=2.9.0", "12.8", None, None),
+        ("L4", "torch==2.6.*", "12.4", None, None),
+        ("L4", "torch[opt] == 2.4.1 ; sys_platform == 'linux'", "12.4", None, None),
+        ("H100", "torch==2.15.0", "13.2", None, None),
+        ("B200", "torch==2.8.0", "12.8", None, None),
+        # PyPI's wheel has no kernels for the GPU: the PyTorch index's build that has.
+        ("B200", "torch==2.7.0", "12.8", "cu128", "torch==2.7.0+cu128"),
+        ("B200", "torch==2.7.1", "12.8", "cu128", "torch==2.7.1+cu128"),
+        ("B300", "torch==2.9.0", "13.0", "cu130", "torch==2.9.0+cu130"),
+        ("V100", "torch==2.8.0", "12.6", "cu126", "torch==2.8.0+cu126"),
+        ("V100", "torch==2.11.0", "12.6", "cu126", "torch==2.11.0+cu126"),
+        # A +cuXYZ pin: that build, from its index.
+        ("H100", "torch==2.4.1+cu124", "12.4", "cu124", None),
+        ("H100", "torch===2.5.1+cu121", "12.4", "cu121", None),
     ],
 )
-def test_a_torch_pin_narrows_the_cuda_to_its_wheels(gpu: str, requirement: str, cuda: str) -> None:
+def test_the_image_cuda_is_the_cuda_of_the_torch_build(
+    gpu: str, requirement: str, cuda: str, index: str | None, constraint: str | None
+) -> None:
     base = choose(gpu, ["numpy", requirement])
     assert base.cuda == cuda
+    expected_index = f"https://download.pytorch.org/whl/{index}" if index else None
+    assert base.package_index == expected_index
+    assert base.constraints == ((constraint,) if constraint else ())
     assert any(requirement.split(";")[0].strip() in reason for reason in base.reasons)
 
 
-def test_the_chosen_cuda_is_one_the_torch_pin_has_wheels_for() -> None:
-    for minor, cudas in TORCH_CUDA.items():
-        base = choose("T4", [f"torch=={minor}.0"])
-        assert base.cuda in cudas, minor
-        assert base.cuda == min(cudas, key=parse_version)
+def test_every_torch_pin_gets_an_image_of_its_wheels_cuda_major_at_or_above_it() -> None:
+    for minor, pypi in TORCH_PYPI_CUDA.items():
+        base = choose("A100", [f"torch=={minor}.0"])
+        assert base.cuda is not None
+        assert parse_version(base.cuda)[0] == parse_version(pypi)[0], minor
+        assert parse_version(base.cuda) >= parse_version(pypi), minor
+        assert base.package_index is None, minor
 
 
-def test_a_gpu_and_a_torch_pin_that_cannot_meet_is_a_clear_error() -> None:
+def test_unpinned_torch_is_held_to_the_newest_known_torch_and_its_index() -> None:
+    for requirement in ("torch", "torch>=2.3", "torch~=2.3"):
+        base = choose("H100", [requirement])
+        assert base.constraints == (f"torch=={NEWEST_TORCH}.*",)
+        assert base.cuda == TORCH_PYPI_CUDA[NEWEST_TORCH]
+        assert base.package_index == f"https://download.pytorch.org/whl/{cuda_tag(base.cuda)}"
+        assert any("not pinned" in reason and "CH723" in reason for reason in base.reasons)
+    volta = choose("V100", ["torch"])
+    assert volta.cuda == "12.6" and volta.constraints[0].startswith("torch==2.")
+
+
+@pytest.mark.parametrize(
+    ("gpu", "requirement", "expected"),
+    [
+        ("B200", "torch==2.3.0", "pin torch 2.7 or newer, or set DockerImage.base_image"),
+        ("B200", "torch==2.6.0", "pin torch 2.7 or newer"),
+        ("V100", "torch==2.12.0", "pin torch 2.11 or older (e.g. torch==2.11.0+cu126)"),
+        ("B200", "torch==2.7.0+cu126", "pin torch 2.7's CUDA 12.8 build (e.g. torch==2.7.0+cu128)"),
+        ("H100", "torch==2.7.0+cpu", "CPU build of torch"),
+        ("H100", "torch==3.1.0", "not in chains-build's table"),
+    ],
+)
+def test_a_gpu_and_a_torch_that_cannot_meet_is_a_clear_error(
+    gpu: str, requirement: str, expected: str
+) -> None:
     with pytest.raises(BuildError) as raised:
-        choose("B200", ["torch==2.3.0"])
-    message = str(raised.value)
-    assert "B200 needs CUDA >= 12.8" in message
-    assert "torch==2.3.0 is built only for CUDA 11.8, 12.1" in message
-    assert "pin torch 2.7 or newer" in message
+        choose(gpu, [requirement])
+    message = raised.value.message
+    assert expected in message and requirement in message
+    assert "\n" not in message
+
+
+def test_cpu_chainlets_that_install_torch_get_the_cpu_builds() -> None:
+    for requirements in (["torch==2.7.0"], ["torch"], ["torch>=2"]):
+        base = choose(None, requirements)
+        assert base.package_index == "https://download.pytorch.org/whl/cpu"
+        assert any("CPU builds" in reason for reason in base.reasons)
+    assert choose(None, ["torchvision==0.18.0", "numpy"]).package_index is None
+    overridden = choose(None, ["torch==2.7.0"], override="chains-base:bookworm")
+    assert overridden.package_index == "https://download.pytorch.org/whl/cpu"
 
 
 def test_range_requirements_are_not_pins() -> None:
@@ -119,13 +195,9 @@ def test_range_requirements_are_not_pins() -> None:
     assert torch_pin(["torch~=2.3"]) is None
     assert torch_pin(["torchvision==0.18.0"]) is None
     pin = torch_pin(["torch===2.5.1+cu121"])
-    assert pin is not None and (pin.minor, pin.cuda) == ("2.5", "12.1")
-
-
-def test_an_unknown_torch_version_lets_the_gpu_decide_and_says_so() -> None:
-    base = choose("H100", ["torch==3.1.0"])
-    assert base.cuda == "11.8"
-    assert any("not in the table" in reason for reason in base.reasons)
+    assert pin is not None and (pin.minor, pin.cuda, pin.version) == ("2.5", "12.1", "2.5.1")
+    wildcard = torch_pin(["torch==2.5.*"])
+    assert wildcard is not None and wildcard.version is None
 
 
 def test_unknown_gpu_names_the_known_ones() -> None:
@@ -136,7 +208,7 @@ def test_unknown_gpu_names_the_known_ones() -> None:
 def test_custom_image_wins_over_the_tables() -> None:
     base = choose("H100", ["torch==2.3.0"], configured="my.registry/ml/base:1.2")
     assert base.image == "my.registry/ml/base:1.2"
-    assert base.has_python and base.cuda is None
+    assert base.has_python and base.cuda is None and base.package_index is None
     assert "CustomImage(image='my.registry/ml/base:1.2')" in base.reasons[0]
 
 
@@ -171,3 +243,19 @@ def test_the_cuda_table_is_sorted_and_one_image_per_version() -> None:
     for image in CUDA_IMAGES:
         assert image.image.startswith(f"nvidia/cuda:{image.cuda}.")
         assert image.image.endswith(f"-runtime-ubuntu{image.ubuntu}")
+    # NVIDIA marks these end of life; newer CUDA 12 and 13 images exist.
+    assert {image.cuda for image in CUDA_IMAGES if not image.supported} == {"11.8", "12.1"}
+    assert CUDA_IMAGES[-1].cuda.startswith("13.")
+
+
+def test_the_pytorch_index_publishes_the_build_pypi_has() -> None:
+    # PyPI's wheel is also on the PyTorch index as +cuXYZ: each minor's list includes it, and
+    # every CUDA in the tables has an image.
+    assert set(TORCH_INDEX_CUDA) == set(TORCH_PYPI_CUDA)
+    images = {image.cuda for image in CUDA_IMAGES}
+    for minor, pypi in TORCH_PYPI_CUDA.items():
+        assert pypi in TORCH_INDEX_CUDA[minor], minor
+        builds = TORCH_INDEX_CUDA[minor]
+        assert list(builds) == sorted(builds, key=parse_version), minor
+        for cuda in builds:
+            assert cuda in images or parse_version(cuda)[0] == 11, (minor, cuda)

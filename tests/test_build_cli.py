@@ -56,6 +56,7 @@ def test_the_output_folder_holds_contexts_compose_k8s_and_chain_json(
     assert status == 0, stderr
     assert stdout == ""
     assert sorted(p.name for p in out.iterdir()) == [
+        ".env",
         "HelloAll",
         "SayHello",
         "chain.json",
@@ -67,6 +68,8 @@ def test_the_output_folder_holds_contexts_compose_k8s_and_chain_json(
         "chain.py",
         "chainlet_server.py",
         "chains_runtime",
+        "constraints.txt",
+        "install-uv.py",
         "requirements-runtime.txt",
     ]
     assert not list(out.rglob("__pycache__")) and not list(out.rglob("*.pyc"))
@@ -342,8 +345,21 @@ def test_explain_prints_why_and_writes_nothing(
     assert "  base image: python:3.12-slim\n" in stdout
     assert "  base image: nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04\n" in stdout
     assert "    - GPU B200 (Blackwell, compute capability 10.0) needs CUDA >= 12.8\n" in stdout
-    assert "    - torch==2.7.1: torch 2.7 has wheels for CUDA 11.8, 12.6, 12.8\n" in stdout
-    assert "  resources:  1 CPU, 2Gi memory, 1x B200 (from compute)\n" in stdout
+    # PyPI's torch 2.7.1 is a CUDA 12.6 build without Blackwell kernels: the cu128 build it is.
+    assert (
+        "    - torch==2.7.1: PyPI's torch 2.7 wheel is built for CUDA 12.6, but B200 needs a "
+        "build for CUDA >= 12.8\n" in stdout
+    )
+    assert (
+        "    - so torch comes from the PyTorch index's CUDA 12.8 build "
+        "(https://download.pytorch.org/whl/cu128)\n" in stdout
+    )
+    assert "with Python 3.12 installed by uv, not Ubuntu's python3\n" in stdout
+    # No cpu_count/memory with a GPU: the GPU table's share, not 1 CPU and 2Gi.
+    assert (
+        "  resources:  20 CPU, 200Gi memory, 1x B200 "
+        "(from the GPU table, 1x B200: no cpu_count/memory given)\n" in stdout
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.py"]
 
 
@@ -360,15 +376,20 @@ def test_explain_gives_every_chainlet_its_base_resources_and_files(
     search, embed = blocks[1].splitlines(), blocks[2].splitlines()
     assert search[:4] == [
         "Search (entrypoint)",
-        "  base image: nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04",
+        "  base image: nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04",
         "    - GPU L4 (Ada Lovelace, compute capability 8.9) needs CUDA >= 11.8",
-        "    - the lowest CUDA that satisfies it: 11.8 (Ubuntu 22.04, whose python3 is 3.10; "
-        f"the chain asks for {sys.version_info[0]}.{sys.version_info[1]})",
+        "    - no torch in the requirements: the lowest CUDA image NVIDIA supports that serves "
+        "the GPU, 12.4 (a torch another package brings keeps its own CUDA: list torch to "
+        "choose it)",
     ]
     assert "  resources:  4 CPU, 16Gi memory, 1x L4 (from instance_type L4:4x16)" in search
     assert "  calls:      Embed" in search
     assert embed[0] == "Embed"
-    assert "    - torch==2.7.1: torch 2.7 has wheels for CUDA 11.8, 12.6, 12.8" in embed
+    assert (
+        "    - torch==2.7.1: PyPI's torch 2.7 wheel is built for CUDA 12.6, which serves H100"
+        in embed
+    )
+    assert "  base image: nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04" in embed
     assert "  resources:  16 CPU, 160Gi memory, 2x H100 (from instance_type H100:2x16x160)" in embed
     assert "  data:       weights -> /app/weights" in embed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.py", "vendor", "weights"]

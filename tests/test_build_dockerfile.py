@@ -58,16 +58,21 @@ def test_layers_go_from_system_packages_to_the_server(tmp_path: Path) -> None:
     result = planned(_rich_project(tmp_path))
     text = render_dockerfile(result.plan, result.plan.entrypoint)
     order = [
-        "FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04",
+        # torch 2.3's PyPI wheel is a CUDA 12.1 build: the lowest supported 12.x image.
+        "FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04",
+        "ENV UV_PYTHON_INSTALL_DIR=/opt/python",
         "RUN apt-get update",
         "RUN groupadd --gid 10001 chains",
-        "RUN python3 -m venv /opt/venv",
-        "COPY requirements-runtime.txt requirements.txt /opt/chains/",
-        "RUN pip install --no-cache-dir -r /opt/chains/requirements-runtime.txt "
-        "-r /opt/chains/requirements.txt",
+        "COPY constraints.txt requirements-runtime.txt requirements.txt /opt/chains/",
+        'RUN case "$(uname -m)" in x86_64)',
+        "    && sha256sum -c /tmp/uv.sha256 \\\n",
+        f"    && uv venv --seed --python {sys.version_info[0]}.{sys.version_info[1]} /opt/venv",
+        "    && uv pip install --python /opt/venv/bin/python -c /opt/chains/constraints.txt "
+        "-r /opt/chains/requirements-runtime.txt -r /opt/chains/requirements.txt \\\n"
+        "    && rm /usr/local/bin/uv\n",
         "WORKDIR /app",
-        "RUN git clone https://example.com/repo.git",
-        "RUN cd repo && pip install --no-cache-dir -r requirements.txt",
+        "RUN ( git clone https://example.com/repo.git ) \\\n    && find /home/chains",
+        "RUN ( cd repo && pip install --no-cache-dir -r requirements.txt ) \\\n",
         "COPY data/ /app/data/",
         "COPY chains_runtime/ /app/chains_runtime/",
         "COPY vendor/ /app/vendor/",
@@ -80,10 +85,12 @@ def test_layers_go_from_system_packages_to_the_server(tmp_path: Path) -> None:
     ]
     positions = [text.index(line) for line in order]
     assert positions == sorted(positions)
-    # The CUDA image has no Python: the apt layer installs it with the chainlet's packages.
+    # The CUDA image has no Python: the apt layer fetches uv, which installs the chain's Python
+    # (not Ubuntu's python3).
     apt_layer = text[text.index("RUN apt-get update") : text.index("RUN groupadd")]
-    for package in ("python3", "python3-venv", "ca-certificates", "ffmpeg", "libsndfile1"):
+    for package in ("ca-certificates", "curl", "unzip", "ffmpeg", "libsndfile1"):
         assert f"        {package} \\\n" in apt_layer
+    assert "python3" not in apt_layer
     assert "rm -rf /var/lib/apt/lists/*" in apt_layer
     assert "hf_token" not in text  # secrets are mounted at run time, never built in
 
@@ -94,7 +101,9 @@ def test_a_python_base_has_no_apt_layer_without_apt_requirements(tmp_path: Path)
     assert text.startswith("# entrypoint HelloAll of chain HelloAll (chain.py).\n")
     assert f"FROM python:{sys.version_info.major}.{sys.version_info.minor}-slim\n" in text
     assert "apt-get" not in text
-    assert "COPY requirements-runtime.txt /opt/chains/" in text
+    assert "COPY install-uv.py constraints.txt requirements-runtime.txt /opt/chains/" in text
+    assert "RUN python3 /opt/chains/install-uv.py \\\n" in text
+    assert "--extra-index-url" not in text
     assert "HEALTHCHECK" in text and "/healthz" in text and "curl" not in text
 
 
@@ -122,7 +131,8 @@ def test_custom_python_executable_makes_the_venv(tmp_path: Path) -> None:
     result = planned(path)
     text = render_dockerfile(result.plan, result.plan.entrypoint)
     assert "FROM my/conda:1\n" in text
-    assert "RUN /opt/conda/bin/python -m venv /opt/venv\n" in text
+    assert "RUN /opt/conda/bin/python /opt/chains/install-uv.py \\\n" in text
+    assert "    && uv venv --seed --python /opt/conda/bin/python /opt/venv \\\n" in text
 
 
 def _hadolint(*dockerfiles: Path) -> str:

@@ -171,11 +171,11 @@ def test_cpu_and_memory_requests_equal_limits_and_gpus_are_limits_only() -> None
     plan = full_chain()
     cpu = container_of(objects(plan, "pipeline")[1])["resources"]
     assert cpu == {
-        "requests": {"cpu": "1", "memory": "2Gi"},
+        "requests": {"cpu": "1", "memory": "2Gi", "ephemeral-storage": "2Gi"},
         "limits": {"cpu": "1", "memory": "2Gi"},
     }
     gpu = container_of(objects(plan, "embed")[1])["resources"]
-    assert gpu["requests"] == {"cpu": "8", "memory": "80Gi"}
+    assert gpu["requests"] == {"cpu": "8", "memory": "80Gi", "ephemeral-storage": "2Gi"}
     assert gpu["limits"] == {"cpu": "8", "memory": "80Gi", "nvidia.com/gpu": 1}
 
 
@@ -331,7 +331,7 @@ def test_a_gpu_chain_sized_by_instance_types_passes_kubernetes_validate(
     # "H100:2x16x160": 16 CPUs, 160 GiB and two H100s, on nodes that have H100s.
     embed = deployments["embed"]
     assert container_of(embed)["resources"] == {
-        "requests": {"cpu": "16", "memory": "160Gi"},
+        "requests": {"cpu": "16", "memory": "160Gi", "ephemeral-storage": "2Gi"},
         "limits": {"cpu": "16", "memory": "160Gi", "nvidia.com/gpu": 2},
     }
     (term,) = embed["spec"]["template"]["spec"]["affinity"]["nodeAffinity"][

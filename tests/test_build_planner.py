@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
+from pathlib import Path, PurePosixPath
 
 import pytest
+from chains_runtime.wiring import parse_wiring
 
 from chains_build.errors import BuildError
 from chains_build.planner import BuildOptions, plan_chain
+from chains_build.runtime_contract import wiring_config
 from chains_build.slugs import slug, unique_slugs
 from chains_lint import Config, lint_files
 from tests.build_helpers import HELLO_CHAIN, REPO, planned, write
@@ -36,6 +39,27 @@ def test_the_hello_chain_is_planned_entrypoint_first(tmp_path: Path) -> None:
     assert (entry.slug, entry.module, entry.source_files) == ("hello-all", "chain", ("chain.py",))
     assert plan.dependency_url("SayHello") == "http://say-hello:8080"
     assert entry.resources.cpu == "1" and entry.resources.memory == "2Gi"
+
+
+def test_the_run_remote_time_limit_reaches_the_wiring(tmp_path: Path) -> None:
+    source = HELLO_CHAIN.replace(
+        "class SayHello(chains.ChainletBase):\n",
+        "class SayHello(chains.ChainletBase):\n"
+        "        remote_config = chains.RemoteConfig(\n"
+        "            options=chains.ChainletOptions(run_remote_timeout_sec=2.5)\n"
+        "        )\n",
+    )
+    assert source != HELLO_CHAIN
+    plan = planned(write(tmp_path, "chain.py", source)).plan
+    entry, leaf = plan.chainlets
+    assert (entry.run_remote_timeout_sec, leaf.run_remote_timeout_sec) == (None, 2.5)
+    secrets_dir = PurePosixPath("/secrets")
+    assert "run_remote_timeout_sec" not in wiring_config(plan, entry, secrets_dir=secrets_dir)
+    wiring = parse_wiring(
+        json.dumps(wiring_config(plan, leaf, secrets_dir=secrets_dir)),
+        environ={"CHAINS_SERVICE_TOKEN": "t"},
+    )
+    assert wiring.run_remote_timeout_sec == 2.5
 
 
 def test_each_chainlet_gets_only_the_modules_it_imports() -> None:
@@ -224,5 +248,6 @@ def test_gpu_from_an_instance_type_picks_the_cuda_image(tmp_path: Path) -> None:
     )
     chainlet = planned(path).plan.entrypoint
     assert (chainlet.resources.gpu, chainlet.resources.gpu_count) == ("H100", 1)
-    assert chainlet.base_image.image == "nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04"
+    # PyPI's torch 2.7 is a CUDA 12.6 build, which has Hopper kernels.
+    assert chainlet.base_image.image == "nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04"
     assert chainlet.pip_requirements == ("torch==2.7.0",)

@@ -90,6 +90,22 @@ class CallsSlow(chains.ChainletBase):
         return await self._slow.run_remote(started=started)
 
 
+class WritesLate(chains.ChainletBase):
+    async def run_remote(self, budget: str, late: str) -> str:
+        Path(budget).write_text(repr(chains.remaining_time_sec()))
+        await asyncio.sleep(2.5)
+        Path(late).write_text("written after the deadline")
+        return "late"
+
+
+class CallsWritesLate(chains.ChainletBase):
+    def __init__(self, leaf: WritesLate = chains.depends(WritesLate)) -> None:
+        self._leaf = leaf
+
+    async def run_remote(self, budget: str, late: str) -> str:
+        return await self._leaf.run_remote(budget=budget, late=late)
+
+
 class BrokenInit(chains.ChainletBase):
     def __init__(self) -> None:
         raise RuntimeError("the model file is missing")
@@ -449,6 +465,23 @@ def test_timeout_fails_a_slow_call(lab: Path, tmp_path: Path, mode: list[str]) -
     assert "the call to `CallsSlow` did not finish within 1 s (--timeout)" in result.stderr
 
 
+def test_timeout_travels_as_a_deadline_so_the_chain_stops_with_it(
+    lab: Path, tmp_path: Path
+) -> None:
+    budget, late = tmp_path / "budget", tmp_path / "late"
+    arguments = json.dumps({"budget": str(budget), "late": str(late)})
+    began = time.monotonic()
+    result = run(lab, "--entrypoint", "CallsWritesLate", "--input", arguments, "--timeout", "1")
+    assert result.returncode == 1, describe(result)
+    assert "the call to `CallsWritesLate` did not finish within 1 s (--timeout)" in result.stderr
+    # The leaf, two hops down, got what was left of the 1 s (x-chains-deadline-ms)...
+    remaining = float(budget.read_text())
+    assert 0 < remaining <= 1.0
+    # ...and was stopped at it: its write, due 2.5 s after it started, never happens.
+    time.sleep(max(0.0, began + 4.0 - time.monotonic()))
+    assert not late.exists()
+
+
 # usage errors ##########################################################################
 
 
@@ -461,12 +494,21 @@ def test_timeout_fails_a_slow_call(lab: Path, tmp_path: Path, mode: list[str]) -
         (["--input", '{"names": "Ada"}'], "argument `names`: Input should be a valid array"),
         (["--input", "{}"], "argument `names`: Field required"),
         (["--input", "@/nonexistent/input.json"], "cannot read --input file"),
-        (["--secret", "no-equals-sign"], "--secret expects KEY=VALUE"),
+        (["--secret", "chains_unset_for_tests"], "variable `chains_unset_for_tests` is not set"),
         (["--secrets-dir", "/nonexistent/secrets"], "is not a directory"),
         (["--entrypoint", "Nobody"], "has no chainlet `Nobody`"),
         (["--serve", "--input", "{}"], "--input is not allowed with --serve"),
         (["--port", "8080"], "--port only applies with --serve"),
         (["--timeout", "-1"], "expected a positive number of seconds"),
+        (
+            ["--in-process", "--max-head-bytes", "1024"],
+            "chains-run: error: --max-head-bytes applies to served chainlets only, "
+            "not to --in-process\n",
+        ),
+        (
+            ["--in-process", "--idle-timeout", "5"],
+            "--idle-timeout applies to served chainlets only",
+        ),
         (["--bogus"], "unrecognized arguments"),
     ],
 )

@@ -579,6 +579,21 @@ def test_secret_keys(tmp_path: Path, argument: str, keys: list[str], unread: lis
     assert "assets.secret_keys" in config.sources
 
 
+def test_server_limits_are_read_from_chainlet_options(tmp_path: Path) -> None:
+    source = one_chainlet(
+        "chains.RemoteConfig(options=chains.ChainletOptions(max_connections=64, "
+        "idle_timeout_sec=5, head_timeout_sec=None, body_timeout_sec=0, max_head_bytes=4096.0))"
+    )
+    options = config_of(tmp_path, source).options
+    assert (options.max_connections, options.idle_timeout_sec, options.max_head_bytes) == (
+        64,
+        5.0,
+        4096,
+    )
+    # None is the default; an out-of-range value (reported by CH722) keeps it too.
+    assert (options.head_timeout_sec, options.body_timeout_sec) == (None, None)
+
+
 def test_every_value_field_has_a_reader() -> None:
     from chains_lint.model.remote_config.constructors import (
         BASE_IMAGE_PATH,

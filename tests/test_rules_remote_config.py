@@ -171,6 +171,53 @@ def test_unknown_arguments(tmp_path: Path, source: str, expected: str) -> None:
     assert expected in only_message(found(tmp_path, source, "CH702"))
 
 
+RUN_REMOTE_TIMEOUT = chain(
+    "chains.RemoteConfig(options=chains.ChainletOptions(run_remote_timeout_sec=30))"
+)
+
+
+def test_run_remote_timeout_is_known_to_the_default_profile(tmp_path: Path) -> None:
+    assert found(tmp_path, RUN_REMOTE_TIMEOUT, "CH702") == []
+    misspelt = chain("chains.RemoteConfig(options=chains.ChainletOptions(run_remote_timeout=30))")
+    assert "did you mean `run_remote_timeout_sec`?" in only_message(
+        found(tmp_path, misspelt, "CH702")
+    )
+
+
+def test_run_remote_timeout_is_not_truss(tmp_path: Path) -> None:
+    message = only_message(found(tmp_path, RUN_REMOTE_TIMEOUT, "CH702", profile="truss"))
+    assert "truss's `ChainletOptions` has no parameter `run_remote_timeout_sec`" in message
+
+
+SERVER_LIMITS = chain(
+    "chains.RemoteConfig(options=chains.ChainletOptions(max_connections=64, "
+    "idle_timeout_sec=5, head_timeout_sec=2.5, body_timeout_sec=30, max_head_bytes=16384))"
+)
+SERVER_LIMIT_NAMES = (
+    "max_connections",
+    "idle_timeout_sec",
+    "head_timeout_sec",
+    "body_timeout_sec",
+    "max_head_bytes",
+)
+
+
+def test_server_limits_are_known_to_the_default_profile(tmp_path: Path) -> None:
+    assert found(tmp_path, SERVER_LIMITS, "CH702") == []
+    assert found(tmp_path, SERVER_LIMITS, "CH722") == []
+    misspelt = chain("chains.RemoteConfig(options=chains.ChainletOptions(max_header_bytes=4096))")
+    assert "did you mean `max_head_bytes`?" in only_message(found(tmp_path, misspelt, "CH702"))
+
+
+def test_server_limits_are_not_truss(tmp_path: Path) -> None:
+    messages = [d.message for d in found(tmp_path, SERVER_LIMITS, "CH702", profile="truss")]
+    assert messages == [
+        f"truss's `ChainletOptions` has no parameter `{name}` (only this runtime's has); "
+        "remove it to deploy with truss"
+        for name in SERVER_LIMIT_NAMES
+    ]
+
+
 def test_unknown_argument_points_at_its_value(tmp_path: Path) -> None:
     source = compute('gpu="A10G", gpus=2')
     assert at(found(tmp_path, source, "CH702")) == [position_of(source, "2))")]
@@ -737,8 +784,36 @@ def test_unreadable_paths_are_not_checked(tmp_path: Path) -> None:
             "`streaming_read_timeout` must be a positive int",
         ),
         (
+            chain("chains.RemoteConfig(options=chains.ChainletOptions(run_remote_timeout_sec=0))"),
+            "`run_remote_timeout_sec` must be a positive number of seconds or `None`",
+        ),
+        (
             chain('chains.RemoteConfig(options=chains.ChainletOptions(env_variables={"N": 1}))'),
             "`env_variables['N']` must be a string, got `1`",
+        ),
+        (
+            chain("chains.RemoteConfig(options=chains.ChainletOptions(max_connections=0))"),
+            "`max_connections` must be a whole number >= 1 or `None`, got `0`",
+        ),
+        (
+            chain("chains.RemoteConfig(options=chains.ChainletOptions(max_connections=1.5))"),
+            "`max_connections` must be a whole number >= 1 or `None`, got `1.5`",
+        ),
+        (
+            chain('chains.RemoteConfig(options=chains.ChainletOptions(idle_timeout_sec="5"))'),
+            "`idle_timeout_sec` must be a number of seconds >= 0.01 or `None`, got `'5'`",
+        ),
+        (
+            chain("chains.RemoteConfig(options=chains.ChainletOptions(head_timeout_sec=0))"),
+            "`head_timeout_sec` must be a number of seconds >= 0.01 or `None`, got `0`",
+        ),
+        (
+            chain("chains.RemoteConfig(options=chains.ChainletOptions(body_timeout_sec=True))"),
+            "`body_timeout_sec` must be a number of seconds >= 0.01 or `None`, got `True`",
+        ),
+        (
+            chain("chains.RemoteConfig(options=chains.ChainletOptions(max_head_bytes=100))"),
+            "`max_head_bytes` must be a whole number >= 256 or `None`, got `100`",
         ),
         (image("base_image=chains.CustomImage()"), "`CustomImage` needs `image`"),
         (image('base_image=chains.CustomImage(image="")'), "`image` is empty"),
@@ -755,7 +830,8 @@ def test_wrong_value_types(tmp_path: Path, source: str, expected: str) -> None:
 def test_right_value_types(tmp_path: Path) -> None:
     source = chain(
         "chains.RemoteConfig(options=chains.ChainletOptions(enable_debug_logs=True, "
-        'streaming_read_timeout=30, env_variables={"N": "1"}), '
+        'streaming_read_timeout=30, env_variables={"N": "1"}, run_remote_timeout_sec=2.5, '
+        "max_connections=None, idle_timeout_sec=0.5, max_head_bytes=4096.0), "
         'docker_image=chains.DockerImage(base_image=chains.CustomImage(image="x", '
         'python_executable_path=None), truss_server_version_override="0.9.80"))'
     )

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pytest
 from chains_runtime.client import (
     Backoff,
+    DeadlineExceededError,
     DependencyClient,
     DependencyTimeoutError,
     DependencyUnavailableError,
@@ -27,10 +28,11 @@ from chains_runtime.client import (
 )
 from chains_runtime.client.connection import ConnectFailedError
 from chains_runtime.client.pool import ConnectionPool
-from chains_runtime.context import DeployedServiceDescriptor
+from chains_runtime.context import DEADLINE, DeployedServiceDescriptor
 from chains_runtime.definitions import RPCOptions
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.protocol import (
+    DEADLINE_HEADER,
     END_FRAME,
     REQUEST_ID_HEADER,
     SERVICE_TOKEN_HEADER,
@@ -94,8 +96,18 @@ async def _run_remote(request: Request) -> Response:
         return _envelope(422, type_="ValidationError", message="field 'x' is required")
     if scenario == "e500":
         return _envelope(500)
-    if scenario == "e502chained":  # a chainlet passing on its dependency's error
-        return _envelope(502)
+    if scenario == "e502chained":  # a chainlet that could not reach its dependency
+        return _envelope(502, type_="DependencyUnavailableError")
+    if scenario == "e504deadline":  # a chainlet whose deadline ran out
+        return _envelope(504, type_="DeadlineExceeded")
+    if scenario == "e504proxy":  # a gateway in front of a chainlet that timed out
+        if attempt == 1:
+            return PlainTextResponse("Gateway Timeout", status_code=504)
+        return JSONResponse({"attempt": attempt})
+    if scenario == "budget":  # the deadline budget the call carried
+        return JSONResponse(request.headers.get(DEADLINE_HEADER))
+    if scenario == "slow503":
+        return PlainTextResponse("overloaded", status_code=503, headers={"retry-after": "2"})
     if scenario == "e502proxy":  # a gateway in front of a chainlet that is starting
         if attempt == 1:
             return PlainTextResponse("Bad Gateway", status_code=502)
@@ -262,6 +274,77 @@ def test_502_with_an_envelope_is_not_retried(base_url: str) -> None:
         _run(go)
     assert info.value.status == 502
     assert ATTEMPTS[("e502chained", rid)] == 1
+
+
+def test_504_with_an_envelope_is_not_retried(base_url: str) -> None:
+    rid = _rid()
+
+    async def go() -> Any:
+        async with _client(base_url, "e504deadline", retries=3) as client:
+            return await client.call({}, request_id=rid)
+
+    with pytest.raises(RemoteChainletError) as info:
+        _run(go)
+    assert (info.value.status, info.value.type) == (504, "DeadlineExceeded")
+    assert ATTEMPTS[("e504deadline", rid)] == 1
+
+
+def test_504_from_a_proxy_is_retried(base_url: str) -> None:
+    rid = _rid()
+
+    async def go() -> Any:
+        async with _client(base_url, "e504proxy", retries=1) as client:
+            return await client.call({}, request_id=rid)
+
+    assert _run(go) == {"attempt": 2}
+    assert ATTEMPTS[("e504proxy", rid)] == 2
+
+
+def test_the_remaining_budget_is_sent_and_bounds_the_call(base_url: str) -> None:
+    async def go() -> Any:
+        async with _client(base_url, "budget") as client:
+            assert await client.call({}) is None  # no deadline: no header
+            DEADLINE.set(time.monotonic() + 5.0)
+            return await client.call({})
+
+    budget = int(_run(go))
+    assert 0 < budget <= 5000
+
+
+def test_a_spent_budget_raises_without_calling(base_url: str) -> None:
+    rid = _rid()
+
+    async def go() -> Any:
+        async with _client(base_url, "ok", retries=3) as client:
+            DEADLINE.set(time.monotonic() - 0.1)
+            return await client.call({}, request_id=rid)
+
+    with pytest.raises(DeadlineExceededError, match="deadline"):
+        _run(go)
+    assert ATTEMPTS[("ok", rid)] == 0
+
+
+def test_the_deadline_ends_a_slow_call_as_deadline_exceeded(base_url: str) -> None:
+    async def go() -> Any:
+        async with _client(base_url, "slow", timeout_sec=30) as client:
+            DEADLINE.set(time.monotonic() + 0.3)
+            return await client.call({})
+
+    with pytest.raises(DeadlineExceededError):
+        _run(go)
+
+
+def test_no_retry_once_the_budget_is_gone(base_url: str) -> None:
+    rid = _rid()
+
+    async def go() -> Any:
+        async with _client(base_url, "slow503", retries=3) as client:
+            DEADLINE.set(time.monotonic() + 1.0)  # retry-after 2 s would pass the deadline
+            return await client.call({}, request_id=rid)
+
+    with pytest.raises(DependencyUnavailableError, match="HTTP 503"):
+        _run(go)
+    assert ATTEMPTS[("slow503", rid)] == 1
 
 
 def test_502_from_a_proxy_is_retried(base_url: str) -> None:

@@ -244,7 +244,7 @@ def test_dependency_calls_by_outcome(servers: list[ThreadedServer]) -> None:
     entry = _serve(servers, Entry, wiring.to_server_config(Entry, dependency_provider=provider))
     assert entry.post("/run_remote", json={"text": "a"}).json() == "A"
     assert entry.post("/run_remote", json={"text": "b"}).json() == "B"
-    assert entry.post("/run_remote", json={"text": "fail"}).status_code == 502
+    assert entry.post("/run_remote", json={"text": "fail"}).status_code == 500  # a user error
     assert entry.post("/run_remote", json={"text": "gone"}).status_code == 502
     samples = scrape(entry)
     calls = {

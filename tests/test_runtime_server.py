@@ -134,12 +134,13 @@ def test_validation_errors_name_the_field(serve, body, field, reason) -> None:  
 
 
 def test_user_exception_is_500_envelope(serve) -> None:  # type: ignore[no-untyped-def]
-    response = serve(Boom).post("/run_remote", json={})
+    response = serve(Boom, expose_tracebacks=True).post("/run_remote", json={})
     assert response.status_code == 500
     error = _error(response)
     assert error["type"] == "ValueError" and error["message"] == "kaput"
     assert error["chainlet"] == "Boom" and error["status"] == 500
     assert "kaput" in str(error["traceback"])
+    assert error["request_id"] == response.headers["x-request-id"]
 
 
 def test_unreachable_dependency_is_502_naming_it(serve) -> None:  # type: ignore[no-untyped-def]

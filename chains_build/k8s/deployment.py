@@ -1,12 +1,19 @@
 """The Deployment of a chainlet: one pod template running its image.
 
-- requests equal limits for CPU and memory (the numbers of ``Compute``); GPUs only as the
-  ``nvidia.com/gpu`` limit, which Kubernetes also takes as the request;
-- a GPU chainlet may only run on nodes whose ``nvidia.com/gpu.product`` label is one of its
-  GPU's products (``instance_types.GPU_MODELS``), tolerates the usual ``nvidia.com/gpu`` taint,
-  and rolls out by replacing its pod (``maxSurge: 0``) so an update needs no spare GPU;
-- probes: startup on ``/readyz``, generous because ``__init__`` loads models (liveness starts
-  only after it), readiness on ``/readyz``, liveness on ``/healthz``;
+- requests equal limits for CPU and memory (the numbers of ``Compute``); a GPU chainlet that
+  gave no ``cpu_count``/``memory`` requests the GPU table's share (``gpu_defaults``) with a
+  memory limit equal to the request and no CPU limit; GPUs only as the ``nvidia.com/gpu``
+  limit, which Kubernetes also takes as the request; every chainlet requests ephemeral storage;
+- a GPU chainlet gets ``/dev/shm`` as a memory-backed emptyDir, may only run on nodes whose
+  GPU label (``--gpu-node-label``; by default ``nvidia.com/gpu.product``, one of its GPU's
+  products) matches, tolerates the usual ``nvidia.com/gpu`` taint, and rolls out by replacing
+  its pod (``maxSurge: 0``) so an update needs no spare GPU;
+- declared weights live in a cache volume (a PersistentVolumeClaim or an emptyDir) mounted at
+  ``/app/model_cache`` (and each outside ``mount_location``), filled once by the server;
+- probes: startup on ``/readyz`` for the chain's startup window (``HealthChecks``; liveness
+  starts only after it), readiness on ``/readyz``, liveness on ``/healthz``;
+- stopping: a ``preStop`` pause, then SIGTERM and the server's drain, inside
+  ``terminationGracePeriodSeconds``;
 - wiring from the ConfigMap as a file, the service token and API key from Secrets via
   ``secretKeyRef``, declared secrets as files from the chain's Secret (only the chainlet's keys);
 - a non-root user (the image's numeric uid), no privilege escalation, no capabilities, no
@@ -18,6 +25,12 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from chains_build import yaml_text
+from chains_build.deploy_options import (
+    PRE_STOP_SECONDS,
+    STOP_GRACE_SECONDS,
+    WEIGHTS_DIR,
+    DeployOptions,
+)
 from chains_build.instance_types import GPU_PRODUCT_LABEL, GPU_RESOURCE, gpu_model
 from chains_build.k8s.names import (
     API_KEY_KEY,
@@ -30,6 +43,7 @@ from chains_build.k8s.names import (
     selector,
     service_token_name,
 )
+from chains_build.k8s.sizing import ephemeral_request, shm_size, weights_claim_name
 from chains_build.plan import APP_UID, SECRETS_DIR, ChainletPlan, ChainPlan, Resources
 from chains_build.runtime_contract import (
     API_KEY_ENV,
@@ -37,7 +51,6 @@ from chains_build.runtime_contract import (
     LIVENESS_PATH,
     READINESS_PATH,
     SERVICE_TOKEN_ENV,
-    STARTUP_GRACE_SECONDS,
     checked_secret_keys,
     needs_service_token,
     user_environment,
@@ -54,16 +67,27 @@ SECRET_FILE_MODE = 0o440
 def deployment(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, yaml_text.Data]:
     pod_labels = labels(plan, chainlet)
     spec: dict[str, yaml_text.Data] = {
-        "replicas": 1,
+        "replicas": plan.deploy.replicas,
         "selector": {"matchLabels": selector(plan, chainlet)},
     }
-    if chainlet.resources.gpu is not None:
+    single_attach = bool(chainlet.weights.items) and plan.deploy.weights_volume == "pvc"
+    if chainlet.resources.gpu is not None or single_attach:
+        # No spare GPU (or a ReadWriteOnce weights claim) for a surge pod: replace instead.
         spec["strategy"] = {
             "type": "RollingUpdate",
             "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1},
         }
+    template_metadata: dict[str, yaml_text.Data] = {"labels": pod_labels}
+    if plan.deploy.autoscaled and plan.deploy.autoscaler == "keda":
+        # The usual annotations a Prometheus scrape configuration reads: KEDA's query needs
+        # the in-flight gauge of /metrics.
+        template_metadata["annotations"] = {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(chainlet.port),
+            "prometheus.io/path": "/metrics",
+        }
     spec["template"] = {
-        "metadata": {"labels": pod_labels},
+        "metadata": template_metadata,
         "spec": _pod_spec(plan, chainlet),
     }
     return {
@@ -90,7 +114,9 @@ def _pod_spec(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, yaml_text.Da
                 },
             }
         )
+    volumes += _extra_volumes(plan, chainlet)
     pod: dict[str, yaml_text.Data] = {
+        "terminationGracePeriodSeconds": STOP_GRACE_SECONDS,
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
         "securityContext": {
@@ -105,20 +131,20 @@ def _pod_spec(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, yaml_text.Da
     }
     gpu = chainlet.resources.gpu
     if gpu is not None:
-        products = list(gpu_model(gpu).node_products)
-        pod["affinity"] = {
-            "nodeAffinity": {
-                "requiredDuringSchedulingIgnoredDuringExecution": {
-                    "nodeSelectorTerms": [
-                        {
-                            "matchExpressions": [
-                                {"key": GPU_PRODUCT_LABEL, "operator": "In", "values": products}
-                            ]
-                        }
-                    ]
+        label = plan.deploy.gpu_node_label
+        if label is not None:
+            values = list(gpu_model(gpu).node_products) if label == GPU_PRODUCT_LABEL else [gpu]
+            pod["affinity"] = {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {"matchExpressions": [
+                                {"key": label, "operator": "In", "values": values}
+                            ]}
+                        ]
+                    }
                 }
             }
-        }
         pod["tolerations"] = [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}]
     return pod
 
@@ -129,17 +155,19 @@ def _container(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, yaml_text.D
     ]
     if chainlet.secret_keys:
         mounts.append({"name": "secrets", "mountPath": str(SECRETS_DIR), "readOnly": True})
-    startup_failures = -(-STARTUP_GRACE_SECONDS // PROBE_PERIOD_SECONDS)
+    mounts += _extra_mounts(chainlet)
+    health = chainlet.health
     return {
         "name": CONTAINER_NAME,
         "image": chainlet.image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": "http", "containerPort": chainlet.port, "protocol": "TCP"}],
         "env": _environment(plan, chainlet),
-        "resources": _resources(chainlet.resources),
-        "startupProbe": _probe(READINESS_PATH, failures=startup_failures),
-        "readinessProbe": _probe(READINESS_PATH, failures=3),
-        "livenessProbe": _probe(LIVENESS_PATH, failures=3),
+        "resources": _resources(plan.deploy, chainlet),
+        "startupProbe": _probe(READINESS_PATH, failures=_periods(health.startup_seconds)),
+        "readinessProbe": _probe(READINESS_PATH, failures=_failures(health.stop_traffic_seconds)),
+        "livenessProbe": _probe(LIVENESS_PATH, failures=_failures(health.restart_seconds)),
+        "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRE_STOP_SECONDS)]}}},
         "volumeMounts": mounts,
         "securityContext": {
             "allowPrivilegeEscalation": False,
@@ -166,12 +194,53 @@ def _environment(plan: ChainPlan, chainlet: ChainletPlan) -> list[yaml_text.Data
     return env
 
 
-def _resources(resources: Resources) -> dict[str, yaml_text.Data]:
-    requests: dict[str, yaml_text.Data] = {"cpu": resources.cpu, "memory": resources.memory}
-    limits: dict[str, yaml_text.Data] = dict(requests)
+def _resources(deploy: DeployOptions, chainlet: ChainletPlan) -> dict[str, yaml_text.Data]:
+    resources: Resources = chainlet.resources
+    requests: dict[str, yaml_text.Data] = {
+        "cpu": resources.cpu,
+        "memory": resources.memory,
+        "ephemeral-storage": ephemeral_request(deploy, chainlet),
+    }
+    limits: dict[str, yaml_text.Data] = {"memory": resources.memory}
+    if not resources.from_gpu_table:
+        limits = {"cpu": resources.cpu, **limits}
     if resources.gpu is not None:
         limits[GPU_RESOURCE] = resources.gpu_count
     return {"requests": requests, "limits": limits}
+
+
+def _periods(seconds: int) -> int:
+    return max(1, -(-seconds // PROBE_PERIOD_SECONDS))
+
+
+def _failures(seconds: int | None) -> int:
+    """``HealthChecks`` thresholds in probe periods; 3 failures when not set."""
+    return 3 if seconds is None else _periods(seconds)
+
+
+def _extra_volumes(plan: ChainPlan, chainlet: ChainletPlan) -> list[yaml_text.Data]:
+    volumes: list[yaml_text.Data] = []
+    if chainlet.resources.gpu is not None:
+        size = shm_size(plan.deploy, chainlet)
+        volumes.append({"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": size}})
+    if chainlet.weights.items:
+        if plan.deploy.weights_volume == "pvc":
+            claim = {"claimName": weights_claim_name(chainlet)}
+            volumes.append({"name": "weights", "persistentVolumeClaim": claim})
+        else:
+            volumes.append({"name": "weights", "emptyDir": {"sizeLimit": plan.deploy.weights_size}})
+    return volumes
+
+
+def _extra_mounts(chainlet: ChainletPlan) -> list[yaml_text.Data]:
+    mounts: list[yaml_text.Data] = []
+    if chainlet.resources.gpu is not None:
+        mounts.append({"name": "shm", "mountPath": "/dev/shm"})
+    if chainlet.weights.items:
+        # One volume for all weights; other mount locations are symlinks into it.
+        mounts.append({"name": "weights", "mountPath": str(WEIGHTS_DIR)})
+    return mounts
+
 
 
 def _probe(path: str, *, failures: int) -> dict[str, yaml_text.Data]:

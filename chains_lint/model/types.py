@@ -366,6 +366,13 @@ class ChainletOptionsConfig:
     streaming_read_timeout: int = 60
     health_checks: ConfigObject | None = None
     transport: ConfigObject | None = None
+    run_remote_timeout_sec: float | None = None
+    # The server's HTTP limits (None: the built-in default).
+    max_connections: int | None = None
+    idle_timeout_sec: float | None = None
+    head_timeout_sec: float | None = None
+    body_timeout_sec: float | None = None
+    max_head_bytes: int | None = None
 
 
 @dataclass(eq=False)

@@ -9,8 +9,9 @@ rather than at its first call.
 The entrypoint ``SignedWebhook`` declares no secret, so it cannot read the key (reading an
 undeclared key raises ``UndeclaredSecretError``, and chains-lint reports it as CH601); it asks
 ``Signer`` for the signature. The result carries the signature, never the key. Give the secret
-to a local run with ``chains-run ... --secret webhook_signing_key=...`` or ``--secrets-dir DIR``
-(a file named ``webhook_signing_key`` in DIR); deployed, it is mounted as such a file.
+to a local run with ``chains-run ... --secret webhook_signing_key`` (the value in the environment
+variable ``webhook_signing_key``) or ``--secrets-dir DIR`` (a file named ``webhook_signing_key``
+in DIR); deployed, it is mounted as such a file.
 """
 
 import hashlib

@@ -5,6 +5,7 @@ loads this package when truss is not installed (see ``chains_runtime.import_alia
 and the pytest plugin ``chains_runtime.pytest_plugin``).
 """
 
+from chains_runtime.asset_types import HealthChecks, ModelRepo, ModelRepoSourceKind, WeightsSource
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.context import (
     DeployedServiceDescriptor,
@@ -12,6 +13,7 @@ from chains_runtime.context import (
     Environment,
     Secrets,
     current_request_id,
+    remaining_time_sec,
 )
 from chains_runtime.definitions import (
     Assets,
@@ -55,8 +57,11 @@ __all__ = [
     "DeploymentContext",
     "DockerImage",
     "Environment",
+    "HealthChecks",
     "MissingSecretError",
     "MissingServiceError",
+    "ModelRepo",
+    "ModelRepoSourceKind",
     "RPCOptions",
     "RemoteConfig",
     "SecretError",
@@ -64,10 +69,12 @@ __all__ = [
     "StubBase",
     "UndeclaredSecretError",
     "UnresolvedDependencyError",
+    "WeightsSource",
     "current_request_id",
     "depends",
     "depends_context",
     "make_abs_path_here",
     "mark_entrypoint",
+    "remaining_time_sec",
     "run_local",
 ]

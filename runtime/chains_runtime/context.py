@@ -6,6 +6,7 @@ tells code running inside a served ``run_remote`` call which request it is servi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -27,6 +28,25 @@ def current_request_id() -> str | None:
     the dependency stubs pass on, so one request can be followed along the whole chain.
     """
     return REQUEST_ID.get()
+
+
+DEADLINE: ContextVar[float | None] = ContextVar("chains_runtime_deadline", default=None)
+"""When the ``run_remote`` call being served must be done, in ``time.monotonic()`` seconds;
+None when it has no deadline. Set by the server harness; the dependency client sends what is
+left of it to each dependency (``x-chains-deadline-ms``) and bounds its waits by it."""
+
+
+def remaining_time_sec() -> float | None:
+    """Seconds left until the deadline of the ``run_remote`` call being served (0 once it
+    passed), or None when the call has no deadline (or outside of a served call).
+
+    The deadline is the smaller of the chainlet's ``run_remote_timeout_sec`` and the budget the
+    caller sent; past it the server answers 504 and cancels the call.
+    """
+    deadline = DEADLINE.get()
+    if deadline is None:
+        return None
+    return max(0.0, deadline - time.monotonic())
 
 
 class Secrets(Mapping[str, str]):

@@ -20,6 +20,10 @@ from chains_runtime.paths import AbsPath
 
 DEFAULT_TIMEOUT_SEC = 600.0
 DEFAULT_CONCURRENCY_LIMIT = 300
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""The default largest answer a dependency call reads (``RPCOptions.max_response_bytes``)."""
+DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
+"""The default largest frame (one line) of a streamed answer (``RPCOptions.max_frame_bytes``)."""
 
 PathValue = AbsPath | Path | str
 """A path in a config: ``make_abs_path_here(...)``, a ``Path``, or a string kept as written."""
@@ -169,6 +173,17 @@ class ChainletOptions(_Config):
     metadata: pydantic.JsonValue | None = None
     streaming_read_timeout: int = pydantic.Field(default=60, ge=1)
     transport: object | None = None
+    # Not in truss: the longest one run_remote call may take on the server (from its arrival,
+    # queueing included); past it the call is cancelled and answered 504 DeadlineExceeded. A
+    # caller's x-chains-deadline-ms budget can only shorten it. None: no limit of its own.
+    run_remote_timeout_sec: float | None = pydantic.Field(default=None, gt=0)
+    # Not in truss: the server's HTTP limits (``server.limits.ServerLimits``, same names and
+    # minimums). A flag of the server or a CHAINS_* variable wins; None: the built-in default.
+    max_connections: int | None = pydantic.Field(default=None, ge=1)
+    idle_timeout_sec: float | None = pydantic.Field(default=None, ge=0.01, allow_inf_nan=False)
+    head_timeout_sec: float | None = pydantic.Field(default=None, ge=0.01, allow_inf_nan=False)
+    body_timeout_sec: float | None = pydantic.Field(default=None, ge=0.01, allow_inf_nan=False)
+    max_head_bytes: int | None = pydantic.Field(default=None, ge=256)
 
 
 class RemoteConfig(_Config):
@@ -183,9 +198,12 @@ class RemoteConfig(_Config):
 
 
 class RPCOptions(_Config):
-    """How a chainlet calls one dependency: retries, timeout, encoding, concurrency."""
+    """How a chainlet calls one dependency: retries, timeout, encoding, concurrency, limits."""
 
     retries: int = pydantic.Field(default=1, ge=0)
     timeout_sec: float = pydantic.Field(default=DEFAULT_TIMEOUT_SEC, gt=0)
     use_binary: bool = False
     concurrency_limit: int = pydantic.Field(default=DEFAULT_CONCURRENCY_LIMIT, ge=1)
+    # Not in truss: bounds on what one call may read (the connection is closed past them).
+    max_response_bytes: int = pydantic.Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
+    max_frame_bytes: int = pydantic.Field(default=DEFAULT_MAX_FRAME_BYTES, ge=1)

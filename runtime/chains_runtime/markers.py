@@ -8,7 +8,13 @@ from typing import TypeVar, cast, overload
 
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.context import DeploymentContext
-from chains_runtime.definitions import DEFAULT_CONCURRENCY_LIMIT, DEFAULT_TIMEOUT_SEC, RPCOptions
+from chains_runtime.definitions import (
+    DEFAULT_CONCURRENCY_LIMIT,
+    DEFAULT_MAX_FRAME_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT_SEC,
+    RPCOptions,
+)
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.injection import ContextMarker, DependencyMarker
 
@@ -30,6 +36,9 @@ def depends(
     timeout_sec: float = DEFAULT_TIMEOUT_SEC,
     use_binary: bool = False,
     concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT,
+    *,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
 ) -> ChainletT:
     """Declare that a chainlet uses ``chainlet_cls``, as an ``__init__`` parameter default.
 
@@ -38,6 +47,9 @@ def depends(
     replaces when the chainlet is instantiated: by the shared local instance of
     ``chainlet_cls`` under ``run_local``, by a client of the deployed chainlet
     (using these RPC options) in a deployment.
+
+    ``max_response_bytes`` and ``max_frame_bytes`` (keyword-only, not in truss) bound the
+    answer of one call and one frame of a streamed answer.
     """
     cls = _require_chainlet_class(chainlet_cls, "depends()")
     options = RPCOptions(
@@ -45,6 +57,8 @@ def depends(
         timeout_sec=timeout_sec,
         use_binary=use_binary,
         concurrency_limit=concurrency_limit,
+        max_response_bytes=max_response_bytes,
+        max_frame_bytes=max_frame_bytes,
     )
     return cast(ChainletT, DependencyMarker(cls, options))
 

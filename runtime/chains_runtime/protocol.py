@@ -13,7 +13,8 @@ never sent as ``null``.
   an end frame is a failed stream, never a complete one.
 
 Headers: ``x-request-id`` carries the request id along the chain; ``x-chains-service-token``
-carries the internal service token that chainlets use to call each other.
+carries the internal service token that chainlets use to call each other;
+``x-chains-deadline-ms`` carries the call's remaining time budget from hop to hop.
 """
 
 from __future__ import annotations
@@ -25,16 +26,25 @@ import pydantic
 import pydantic_core
 
 from chains_runtime.errors import ChainsError
+from chains_runtime.finite_json import ensure_finite
 
 RUN_REMOTE_PATH: Final = "/run_remote"
 REQUEST_ID_HEADER: Final = "x-request-id"
 SERVICE_TOKEN_HEADER: Final = "x-chains-service-token"
+DEADLINE_HEADER: Final = "x-chains-deadline-ms"
+"""The caller's remaining time budget for the call, in whole milliseconds (relative, like
+gRPC's ``grpc-timeout``, so the clocks of the hops need not agree)."""
 RETRY_AFTER_HEADER: Final = "retry-after"
 JSON_CONTENT_TYPE: Final = "application/json"
 STREAM_CONTENT_TYPE: Final = "application/x-ndjson"
 
 RETRYABLE_STATUS_CODES: Final = frozenset({502, 503, 504})
-"""Statuses a caller may retry: the request did not reach, or was refused by, the chainlet."""
+"""Statuses a caller may retry: the request did not reach, or was refused by, the chainlet.
+A 502 or 504 that carries the error envelope is a chainlet's own answer (a dependency it could
+not reach, a timeout, a deadline that ran out) and is not retried."""
+
+DEADLINE_EXCEEDED: Final = "DeadlineExceeded"
+"""The envelope ``type`` of a 504: the call's deadline ran out in the chainlet it names."""
 
 END_FRAME: Final = b'{"end":true}\n'
 
@@ -49,6 +59,7 @@ class ErrorDetail(pydantic.BaseModel):
     chainlet: str
     traceback: str | None = None
     status: int
+    request_id: str | None = None
 
 
 class ErrorEnvelope(pydantic.BaseModel):
@@ -140,9 +151,12 @@ class RemoteChainletError(ChainsError):
         return text
 
 
-def encode_json(value: Any) -> bytes:
-    """Encode arguments or a result once, as compact JSON (pydantic models included)."""
-    return pydantic_core.to_json(value)
+def encode_json(value: Any, what: str = "the value") -> bytes:
+    """Encode arguments or a result once, as compact JSON (pydantic models included).
+
+    A NaN or infinite float raises ``NonFiniteFloatError`` (see ``finite_json``); ``what`` names
+    the value in that error."""
+    return ensure_finite(pydantic_core.to_json(value), what)
 
 
 def encode_error_envelope(detail: ErrorDetail) -> bytes:
@@ -150,7 +164,8 @@ def encode_error_envelope(detail: ErrorDetail) -> bytes:
 
 
 def encode_data_frame(item: Any) -> bytes:
-    return pydantic_core.to_json({"data": item}) + b"\n"
+    """One stream frame; a NaN or infinite float in ``item`` raises ``NonFiniteFloatError``."""
+    return ensure_finite(pydantic_core.to_json({"data": item}), "a streamed item") + b"\n"
 
 
 def encode_error_frame(detail: ErrorDetail) -> bytes:

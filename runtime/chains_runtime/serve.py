@@ -10,15 +10,18 @@ Where to listen: ``--host`` / ``--port``, or ``--fd N``, a listening socket inhe
 parent (``chains-run`` binds every port first, so all URLs are known before any chainlet starts
 and no other program can take a port in between). ``--secrets-fd N`` reads the secrets as one
 JSON object from an inherited pipe instead of ``secrets_dir``, so they are never on a disk, a
-command line or in the environment. ``--parent-pid PID`` ends the process when its parent
-ends (see ``chains_runtime.run.lifeline``).
+command line or in the environment; ``--wiring-fd N`` likewise reads the wiring config (with the
+service token and API key) from a pipe instead of ``CHAINS_CONFIG``. ``--parent-pid PID`` ends
+the process when its parent ends (see ``chains_runtime.run.lifeline``).
 
 Bad wiring (malformed JSON, a missing dependency URL, a missing token) or an unloadable target
 exits with status 2 and a one-line ``error:`` message on stderr, before anything listens.
-uvicorn serves the app (with uvloop and httptools when importable); SIGTERM / SIGINT stop it
-gracefully: in-flight requests get ``--graceful-timeout`` seconds to finish, then the dependency
-clients are closed. After a signal uvicorn re-raises it, so the process exits by that signal
-(status -15 for SIGTERM).
+uvicorn serves the app (with uvloop when importable, and httptools held to the connection,
+time and size limits of ``server.limits``: ``--max-connections`` and the other flags, or
+their ``CHAINS_*`` environment variables, else the chainlet's ``ChainletOptions``);
+SIGTERM / SIGINT stop it gracefully: in-flight requests get ``--graceful-timeout`` seconds to
+finish, then the dependency clients are closed. After a signal uvicorn re-raises it, so the
+process exits by that signal (status -15 for SIGTERM).
 """
 
 from __future__ import annotations
@@ -41,10 +44,13 @@ from chains_runtime.run.discovery import find_chainlet, load_module
 from chains_runtime.run.lifeline import ParentGoneError, die_with_parent
 from chains_runtime.server import create_app
 from chains_runtime.server.access_log import configure_access_log
-from chains_runtime.server.app import ChainletApp
+from chains_runtime.server.fastapi_app import ChainletFastAPI
+from chains_runtime.server.hosts import allowed_hosts_for
+from chains_runtime.server.http_protocol import limited_protocol
+from chains_runtime.server.limits import add_limit_arguments, fit_to_fd_limit, limits_from
 from chains_runtime.server.process import ChainletServer
 from chains_runtime.stubs import RemoteStubProvider
-from chains_runtime.wiring import load_wiring
+from chains_runtime.wiring import ChainletWiring, load_wiring, parse_wiring
 
 EXIT_CONFIG_ERROR = 2
 DEFAULT_GRACEFUL_TIMEOUT_SEC = 30.0
@@ -58,7 +64,7 @@ class _Server(ChainletServer):
     """
 
     def __init__(
-        self, config: uvicorn.Config, provider: RemoteStubProvider, app: ChainletApp
+        self, config: uvicorn.Config, provider: RemoteStubProvider, app: ChainletFastAPI
     ) -> None:
         super().__init__(config, app)
         self._provider = provider
@@ -106,6 +112,16 @@ def read_secrets_fd(fd: int) -> dict[str, str]:
     return values
 
 
+def read_wiring_fd(fd: int) -> ChainletWiring:
+    """The wiring config (``CHAINS_CONFIG``'s JSON) read to the end of ``fd`` (then closed)."""
+    try:
+        with os.fdopen(fd, "rb") as pipe:
+            data = pipe.read()
+    except OSError as exc:
+        raise ChainsUsageError(f"cannot read the wiring from --wiring-fd {fd}: {exc}") from None
+    return parse_wiring(data.decode("utf-8", errors="replace"), source=f"--wiring-fd {fd}")
+
+
 def inherited_socket(fd: int) -> socket.socket:
     """The listening socket inherited as ``fd`` (its family and type read from the socket)."""
     try:
@@ -136,6 +152,13 @@ def _parser() -> argparse.ArgumentParser:
         help="read the secrets as a JSON object from this inherited file descriptor",
     )
     parser.add_argument(
+        "--wiring-fd",
+        type=int,
+        default=None,
+        help="read the wiring config (JSON) from this inherited file descriptor, after "
+        "--secrets-fd, instead of CHAINS_CONFIG / CHAINS_CONFIG_FILE",
+    )
+    parser.add_argument(
         "--graceful-timeout",
         type=float,
         default=DEFAULT_GRACEFUL_TIMEOUT_SEC,
@@ -148,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
         help="end this process when that one (its parent) ends (Linux)",
     )
     parser.add_argument("--log-level", default="info")
+    add_limit_arguments(parser)
     return parser
 
 
@@ -165,9 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # First: the parent may be waiting to finish writing into the pipe.
         secrets = read_secrets_fd(args.secrets_fd) if args.secrets_fd is not None else None
+        piped = read_wiring_fd(args.wiring_fd) if args.wiring_fd is not None else None
         sockets = [inherited_socket(args.fd)] if args.fd is not None else None
+        limits_from(args, os.environ)  # a bad flag or variable fails before the import
         chainlet_cls = load_chainlet(args.target)
-        wiring = load_wiring()
+        limits = limits_from(args, os.environ, chainlet_cls.remote_config.options)
+        wiring = piped if piped is not None else load_wiring()
         provider = RemoteStubProvider(chainlet_cls, wiring)
         try:
             config = wiring.to_server_config(chainlet_cls, dependency_provider=provider)
@@ -179,16 +206,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG_ERROR
     if secrets is not None:
         config = dataclasses.replace(config, secrets=secrets, secrets_dir=None)
+    bound_host = sockets[0].getsockname()[0] if sockets else (args.host or "127.0.0.1")
+    config = dataclasses.replace(
+        config, allowed_hosts=allowed_hosts_for(bound_host, config.allowed_hosts)
+    )
     app = create_app(chainlet_cls, config=config)
     configure_access_log(args.log_level)  # one line per call, with its request id
+    limits, fd_warning = fit_to_fd_limit(limits)
+    if fd_warning is not None:
+        print(f"chains_runtime.serve: warning: {fd_warning}", file=sys.stderr)
     uvicorn_config = uvicorn.Config(
         app,
         host=args.host or "127.0.0.1",
         port=8080 if args.port is None else args.port,
-        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        http=limited_protocol(limits, chainlet_cls.__name__),
+        ws="none",  # the protocol has no websockets; an upgraded connection escapes the limits
         lifespan="on",
         log_level=args.log_level,
         access_log=False,  # the app's access log replaces uvicorn's
+        # No proxy-header rewriting (nothing here reads the client address) and no
+        # "server: uvicorn" banner: one middleware layer and one header less per request.
+        proxy_headers=False,
+        server_header=False,
         timeout_graceful_shutdown=max(0, round(args.graceful_timeout)),
     )
     server = _Server(uvicorn_config, provider, app)

@@ -21,6 +21,15 @@ status and body), ``DependencyUnavailableError`` (no connection, or still 502/50
 retries), ``DependencyTimeoutError`` (a ``TimeoutError``), and ``RemoteChainletError`` when the
 endpoint is a chainlet answering with its error envelope.
 
+The answer is read up to ``options.max_response_bytes`` (64 MiB by default;
+``DependencyResponseTooLargeError`` past it); ``predict_async_stream`` hands on raw pieces, with
+no limit. TLS: ``from_url(..., ca_bundle=..., client_cert=..., client_key=...)`` trusts a
+private CA instead of the system store (which honours ``SSL_CERT_FILE``) and presents a client
+certificate (mutual TLS); the files are checked when the stub is made. Proxies:
+``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY`` from the environment are
+honoured (chainlet hops never use a proxy). Stubs talk through httpx (see
+``client.httpx_transport`` for why), with the dependency client's rules above.
+
 Differences from ``truss_chains.StubBase``: ``retries=N`` means N retries after the first try
 (truss: N tries in all), 4xx answers are not retried, JSON only (``use_binary`` is refused),
 and without a key no ``Authorization`` header is sent (truss requires one).
@@ -28,15 +37,19 @@ and without a key no ``Authorization`` header is sent (truss requires one).
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, TypeVar, overload
 
 import pydantic
 
 from chains_runtime.client import DependencyClient
+from chains_runtime.client.httpx_transport import HttpxTransport
 from chains_runtime.client.pool import Endpoint
+from chains_runtime.client.tls import TLSSettings
 from chains_runtime.context import DeployedServiceDescriptor, DeploymentContext
 from chains_runtime.definitions import RPCOptions
 from chains_runtime.errors import ChainsUsageError, MissingSecretError
@@ -54,7 +67,11 @@ class StubBase:
     """Base class for a typed wrapper around an HTTP JSON endpoint (see the module docstring)."""
 
     def __init__(
-        self, service_descriptor: DeployedServiceDescriptor, api_key: str | None = None
+        self,
+        service_descriptor: DeployedServiceDescriptor,
+        api_key: str | None = None,
+        *,
+        tls: TLSSettings | None = None,
     ) -> None:
         if service_descriptor.options.use_binary:
             raise ChainsUsageError(
@@ -63,7 +80,17 @@ class StubBase:
             )
         self._descriptor = service_descriptor
         self._headers = {"authorization": f"Api-Key {api_key}"} if api_key else {}
-        Endpoint.parse(service_descriptor.predict_url)  # a bad URL fails now, not at a call
+        endpoint = Endpoint.parse(service_descriptor.predict_url)  # a bad URL fails now
+        who = f"{type(self).__name__} at {service_descriptor.predict_url}"
+        tls = tls or TLSSettings()
+        https = endpoint.scheme == "https"
+        if tls.given and not https:
+            raise ChainsUsageError(f"{who}: TLS files were given for a URL that is not https://")
+        self._transport = functools.partial(
+            HttpxTransport,
+            ssl_context=tls.ssl_context(who) if https else None,
+            client_cert_hint=https and tls.client_cert is None,
+        )
         self._async_client: DependencyClient | None = None
         self._sync_client: DependencyClient | None = None
         self._loop_thread: _LoopThread | None = None
@@ -77,12 +104,18 @@ class StubBase:
         options: RPCOptions | None = None,
         *,
         api_key: str | None = None,
+        ca_bundle: str | Path | None = None,
+        client_cert: str | Path | None = None,
+        client_key: str | Path | None = None,
     ) -> _StubT:
         """A stub calling ``predict_url``.
 
         The API key is ``api_key`` if given, else ``context_or_api_key`` when it is a string,
         else the context's ``baseten_chain_api_key`` secret when the chainlet declares it
         (declared without a value is an error); otherwise no key is sent.
+
+        ``ca_bundle`` (PEM CAs trusted instead of the system's), ``client_cert`` and
+        ``client_key`` (mutual TLS) are for ``https://`` URLs only.
         """
         if api_key is None:
             if isinstance(context_or_api_key, str):
@@ -100,7 +133,7 @@ class StubBase:
             predict_url=predict_url,
             options=options if options is not None else RPCOptions(),
         )
-        return cls(descriptor, api_key)
+        return cls(descriptor, api_key, tls=TLSSettings(ca_bundle, client_cert, client_key))
 
     @property
     def name(self) -> str:
@@ -179,6 +212,9 @@ class StubBase:
             timeout_sec=options.timeout_sec,
             concurrency_limit=options.concurrency_limit,
             headers=self._headers,
+            max_response_bytes=options.max_response_bytes,
+            max_frame_bytes=options.max_frame_bytes,
+            transport=self._transport,
         )
 
     def _sync_runner(self) -> tuple[_LoopThread, DependencyClient]:
@@ -203,6 +239,10 @@ class StubBase:
             return json.loads(body)
         except ValueError as exc:
             raise ProtocolError(f"{self.name}: the answer of {self.url} is not JSON") from exc
+        except RecursionError:
+            raise ProtocolError(
+                f"{self.name}: the answer of {self.url} is JSON nested too deeply to decode"
+            ) from None
 
 
 def _api_key_from(context: DeploymentContext, stub: str) -> str | None:

@@ -18,7 +18,8 @@ served chainlet, with X's URL from the wiring config; the chainlet then receives
 
 The id of the request being served (``current_request_id()``, set by the server harness for
 each ``run_remote`` call) is passed on to dependencies as ``x-request-id``, so every chainlet
-along a chain logs the same id. ``RequestIdMiddleware`` (re-exported here) does the same for
+along a chain logs the same id; what is left of its deadline goes as ``x-chains-deadline-ms``.
+``RequestIdMiddleware`` (re-exported here) does the same for
 apps other than the harness's.
 """
 
@@ -38,7 +39,7 @@ import pydantic
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.client import DependencyClient
 from chains_runtime.client.errors import DependencyTimeoutError, DependencyUnavailableError
-from chains_runtime.context import current_request_id
+from chains_runtime.context import DEADLINE, current_request_id
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.injection import DependencyMarker
 from chains_runtime.protocol import RemoteChainletError
@@ -173,7 +174,8 @@ class RemoteStub:
             thread = loop_thread
 
             def run_sync(*args: Any, **kwargs: Any) -> Any:
-                return thread.run(call(bind(args, kwargs), current_request_id()))
+                coroutine = call(bind(args, kwargs), current_request_id())
+                return thread.run(_within_deadline(DEADLINE.get(), coroutine))
 
             run_remote = run_sync
         run_remote.__name__ = "run_remote"
@@ -213,6 +215,8 @@ class RemoteStubProvider:
                 retries=options.retries,
                 timeout_sec=options.timeout_sec,
                 concurrency_limit=options.concurrency_limit,
+                max_response_bytes=options.max_response_bytes,
+                max_frame_bytes=options.max_frame_bytes,
                 service_token=wiring.service_token,
             )
             method = getattr(dependency, "run_remote", None)
@@ -257,6 +261,13 @@ class RemoteStubProvider:
                 self._loop_thread.run(client.aclose())
             self._loop_thread.close()
             self._loop_thread = None
+
+
+async def _within_deadline(deadline: float | None, coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` (on the loop thread of sync stubs) under the served call's deadline."""
+    if deadline is not None:
+        DEADLINE.set(deadline)  # in this task's own context
+    return await coroutine
 
 
 def _outcome_of(exc: Exception) -> str:

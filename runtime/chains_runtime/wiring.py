@@ -7,6 +7,10 @@ so ``chains-run``, docker-compose and Kubernetes can all provide it:
 - ``CHAINS_CONFIG_FILE``: the path of a JSON file holding it (e.g. a mounted ConfigMap);
 - ``CHAINS_SERVICE_TOKEN`` / ``CHAINS_API_KEY``: the service token / API key, used when the
   JSON does not hold them (so they can come from a secret rather than the config).
+- ``CHAINS_ALLOWED_HOSTS``, ``CHAINS_CORS_ORIGINS`` (comma-separated) and
+  ``CHAINS_EXPOSE_TRACEBACKS`` (``1``): the security settings, used when the JSON lacks them.
+- ``CHAINS_API_DOCS`` (``0`` turns ``/openapi.json`` and ``/docs`` off), when the JSON lacks
+  ``api_docs``.
 
 Example::
 
@@ -48,6 +52,11 @@ CONFIG_ENV = "CHAINS_CONFIG"
 CONFIG_FILE_ENV = "CHAINS_CONFIG_FILE"
 SERVICE_TOKEN_ENV = "CHAINS_SERVICE_TOKEN"
 API_KEY_ENV = "CHAINS_API_KEY"
+ALLOWED_HOSTS_ENV = "CHAINS_ALLOWED_HOSTS"
+CORS_ORIGINS_ENV = "CHAINS_CORS_ORIGINS"
+EXPOSE_TRACEBACKS_ENV = "CHAINS_EXPOSE_TRACEBACKS"
+API_DOCS_ENV = "CHAINS_API_DOCS"
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 DEFAULT_SECRETS_DIR = Path("/secrets")
 
 
@@ -71,6 +80,16 @@ class ChainletWiring(pydantic.BaseModel):
     environment: str | None = None
     predict_concurrency: int | None = pydantic.Field(default=None, ge=1)
     """Overrides the chainlet's ``remote_config.compute.predict_concurrency``."""
+    run_remote_timeout_sec: float | None = pydantic.Field(default=None, gt=0)
+    """Overrides the chainlet's ``remote_config.options.run_remote_timeout_sec``."""
+    allowed_hosts: list[str] | None = None
+    """``Host`` names answered besides loopback ones (``CHAINS_ALLOWED_HOSTS``, comma-separated)."""
+    cors_origins: list[str] = pydantic.Field(default_factory=list)
+    """Web origins allowed to call from a browser (``CHAINS_CORS_ORIGINS``, comma-separated)."""
+    expose_tracebacks: bool = False
+    """Put tracebacks into answers to outside callers (``CHAINS_EXPOSE_TRACEBACKS=1``)."""
+    api_docs: bool = True
+    """Serve ``/openapi.json`` and ``/docs`` (``CHAINS_API_DOCS=0`` turns them off)."""
 
     @pydantic.model_validator(mode="after")
     def _internal_needs_token(self) -> ChainletWiring:
@@ -131,6 +150,9 @@ class ChainletWiring(pydantic.BaseModel):
         concurrency = self.predict_concurrency
         if concurrency is None:
             concurrency = chainlet_cls.remote_config.compute.predict_concurrency
+        time_limit = self.run_remote_timeout_sec
+        if time_limit is None:
+            time_limit = chainlet_cls.remote_config.options.run_remote_timeout_sec
         return ServerConfig(
             service_token=self.service_token,
             require_service_token=not self.is_entrypoint,
@@ -141,6 +163,11 @@ class ChainletWiring(pydantic.BaseModel):
             environment=self.environment,
             chainlet_to_service=services,
             dependency_provider=dependency_provider,
+            run_remote_timeout_sec=time_limit,
+            expose_tracebacks=self.expose_tracebacks,
+            allowed_hosts=tuple(self.allowed_hosts) if self.allowed_hosts is not None else None,
+            cors_origins=tuple(self.cors_origins),
+            api_docs=self.api_docs,
         )
 
 
@@ -190,6 +217,13 @@ def parse_wiring(
     for key, variable in (("service_token", SERVICE_TOKEN_ENV), ("api_key", API_KEY_ENV)):
         if not data.get(key) and env.get(variable):
             data[key] = env[variable]
+    for key, variable in (("allowed_hosts", ALLOWED_HOSTS_ENV), ("cors_origins", CORS_ORIGINS_ENV)):
+        if key not in data and env.get(variable):
+            data[key] = [item.strip() for item in env[variable].split(",") if item.strip()]
+    if "expose_tracebacks" not in data and env.get(EXPOSE_TRACEBACKS_ENV):
+        data["expose_tracebacks"] = env[EXPOSE_TRACEBACKS_ENV].strip().lower() in _TRUE_WORDS
+    if "api_docs" not in data and env.get(API_DOCS_ENV):
+        data["api_docs"] = env[API_DOCS_ENV].strip().lower() in _TRUE_WORDS
     try:
         return ChainletWiring.model_validate(data)
     except pydantic.ValidationError as exc:

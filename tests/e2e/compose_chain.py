@@ -15,12 +15,14 @@ The end-to-end tests and the container benchmarks share this module; it does not
 
 ``build_chain`` runs ``chains-build CHAIN -o OUT --base-image <local base> --images --port N``
 (a free host port), so the images are tagged by content: building an unchanged chain again
-is a cache hit. ``compose_chain`` writes ``OUT/.env`` with a fresh random service token and
-one file per declared secret in ``OUT/secrets/``, starts the generated docker-compose.yaml
-under a unique project name with Debian's docker-compose 1.29 (what CI has), waits until the
-entrypoint's ``/readyz`` answers 200, and on the way out always runs ``down -v
---remove-orphans`` (removing the containers by label if that fails) and deletes ``.env`` and
-the secret files. One running project per built folder at a time.
+is a cache hit. chains-build itself writes ``OUT/.env`` with a random service token, so
+``compose_chain`` writes no ``.env``: it writes one file per declared secret in
+``OUT/secrets/``, starts the generated docker-compose.yaml under a unique project name with
+Debian's docker-compose 1.29 (what CI has), waits until the entrypoint's ``/readyz`` answers
+200, and on the way out always runs ``down -v --remove-orphans`` (removing the containers by
+label if that fails) and deletes the secret files. A token or API key given to it is passed to
+Compose in the environment, which wins over ``.env``. One running project per built folder at
+a time.
 
 Every failure is a ``ComposeChainError`` whose message says what failed and, once containers
 exist, ends with the tail of ``docker-compose logs``.
@@ -29,6 +31,7 @@ exist, ends with the tail of ``docker-compose logs``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import secrets as token_source
@@ -48,6 +51,8 @@ BASE_IMAGE = os.environ.get("CHAINS_BASE_IMAGE", "chains-base:bookworm")
 """The local base image ``scripts/setup-docker.sh`` builds (no registry is reachable in CI)."""
 COMPOSE_V1 = "/usr/bin/docker-compose"
 """Debian's docker-compose 1.29, the Compose CI has."""
+SERVICE_TOKEN_ENV = "CHAINS_SERVICE_TOKEN"
+API_KEY_ENV = "CHAINS_API_KEY"
 SERVICE_TOKEN_HEADER = "x-chains-service-token"
 API_KEY_HEADER = "x-api-key"
 BUILD_TIMEOUT_SEC = 900.0
@@ -231,9 +236,13 @@ class RunningChain:
     project: str
     """The compose project name (``-p``): by default ``e2e<pid><8 hex digits>``, unique."""
     token: str
-    """The service token written to ``.env`` (internal chainlets require it)."""
+    """The service token the chainlets share (internal chainlets require it): the one
+    chains-build wrote to ``.env``, or the one given to ``compose_chain``."""
     url: str
     """The entrypoint's base URL on the host, e.g. ``http://127.0.0.1:8000``."""
+    environment: dict[str, str] = dataclasses.field(default_factory=dict)
+    """``CHAINS_SERVICE_TOKEN`` / ``CHAINS_API_KEY`` given to ``compose_chain``, passed to every
+    docker-compose command (the environment wins over ``.env``)."""
 
     @property
     def run_remote_url(self) -> str:
@@ -297,7 +306,9 @@ class RunningChain:
         subprocess.CompletedProcess[str]
     ):
         """``docker-compose -p PROJECT ARGS`` in the build folder; the finished process."""
-        return _compose(self.built.out, self.project, list(args), timeout=timeout_sec)
+        return _compose(
+            self.built.out, self.project, list(args), timeout=timeout_sec, extra=self.environment
+        )
 
     def container_id(self, class_name: str) -> str:
         """The id of the chainlet's container (it survives stop and start)."""
@@ -397,8 +408,9 @@ def compose_chain(
 
     ``secrets`` gives the value of every secret key the chain declares (no more, no less);
     each is written to ``secrets/<key>``, readable by the containers' user. ``token`` is the
-    service token (default: 32 random bytes in hex). ``api_key``, when given, is set as
-    ``CHAINS_API_KEY`` so the entrypoint requires it. ``project`` defaults to a unique name.
+    service token (default: the one chains-build wrote to ``OUT/.env``). ``api_key``, when
+    given, is set as ``CHAINS_API_KEY`` so the entrypoint requires it. ``project`` defaults to
+    a unique name.
     Everything is torn down on the way out, also when starting failed.
     """
     given = dict(secrets or {})
@@ -408,33 +420,39 @@ def compose_chain(
             f"for {sorted(given)}: pass exactly the declared keys"
         )
     name = project or f"e2e{os.getpid()}{token_source.token_hex(4)}"
+    environment = {SERVICE_TOKEN_ENV: token} if token is not None else {}
+    if api_key is not None:
+        environment[API_KEY_ENV] = api_key
     running = RunningChain(
         built=built,
         project=name,
-        token=token if token is not None else token_source.token_hex(32),
+        token=token if token is not None else env_file_token(built.out),
         url=f"http://127.0.0.1:{built.host_port}",
+        environment=environment,
     )
-    env_file = built.out / ".env"
     secrets_dir = built.out / "secrets"
     try:
-        _write_env(env_file, running.token, api_key)
         _write_secrets(secrets_dir, given)
         up = running.compose("up", "-d", "--no-build", timeout_sec=ready_timeout_sec)
         running._checked(up, "up -d")
         running.wait_for(running.ready, "the entrypoint's /readyz", timeout_sec=ready_timeout_sec)
         yield running
     finally:
-        _tear_down(built.out, name)
-        env_file.unlink(missing_ok=True)
+        _tear_down(built.out, name, environment)
         shutil.rmtree(secrets_dir, ignore_errors=True)
 
 
-def _write_env(path: Path, token: str, api_key: str | None) -> None:
-    lines = [f"CHAINS_SERVICE_TOKEN={token}"]
-    if api_key is not None:
-        lines.append(f"CHAINS_API_KEY={api_key}")
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    path.chmod(0o600)
+def env_file_token(out: Path) -> str:
+    """The service token chains-build wrote to ``OUT/.env``."""
+    try:
+        lines = (out / ".env").read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ComposeChainError(f"chains-build wrote no {out / '.env'}: {exc}") from None
+    for line in lines:
+        name, _, value = line.partition("=")
+        if name.strip() == SERVICE_TOKEN_ENV and value.strip():
+            return value.strip()
+    raise ComposeChainError(f"{out / '.env'} holds no {SERVICE_TOKEN_ENV}")
 
 
 def _write_secrets(folder: Path, values: Mapping[str, str]) -> None:
@@ -448,9 +466,11 @@ def _write_secrets(folder: Path, values: Mapping[str, str]) -> None:
         path.chmod(0o644)
 
 
-def _tear_down(folder: Path, project: str) -> None:
+def _tear_down(folder: Path, project: str, environment: Mapping[str, str]) -> None:
     """``down -v --remove-orphans``; if that fails, remove what carries the project's label."""
-    result = _compose(folder, project, ["down", "-v", "--remove-orphans", "-t", "5"])
+    result = _compose(
+        folder, project, ["down", "-v", "--remove-orphans", "-t", "5"], extra=environment
+    )
     if result.returncode == 0:
         return
     sys.stderr.write(f"compose_chain: down failed, removing project {project} by label\n")
@@ -469,7 +489,12 @@ def _tear_down(folder: Path, project: str) -> None:
 
 
 def _compose(
-    folder: Path, project: str, args: list[str], *, timeout: float = COMMAND_TIMEOUT_SEC
+    folder: Path,
+    project: str,
+    args: list[str],
+    *,
+    timeout: float = COMMAND_TIMEOUT_SEC,
+    extra: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     command = compose_command()
     if command is None:
@@ -478,7 +503,7 @@ def _compose(
         [*command, "-p", project, "-f", str(folder / "docker-compose.yaml"), *args],
         cwd=folder,
         timeout=timeout,
-        env=_without_chains_variables(),
+        env={**_without_chains_variables(), **(extra or {})},
     )
 
 

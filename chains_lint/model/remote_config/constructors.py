@@ -14,6 +14,16 @@ CHAINLET_OPTIONS = "ChainletOptions"
 # BasetenImage members and their values.
 BASETEN_IMAGES: dict[str, str] = {"PY39": "py39", "PY310": "py310", "PY311": "py311"}
 
+# chains_runtime only: the chainlet server's HTTP limits (ChainletOptions fields named like
+# chains_runtime.server.limits.ServerLimits), each with its smallest value.
+SERVER_LIMITS: dict[str, int | float] = {
+    "max_connections": 1,
+    "idle_timeout_sec": 0.01,
+    "head_timeout_sec": 0.01,
+    "body_timeout_sec": 0.01,
+    "max_head_bytes": 256,
+}
+
 # The parameters of each SDK constructor, in their positional order.
 PARAMETERS: dict[str, tuple[str, ...]] = {
     sdk.REMOTE_CONFIG: ("docker_image", "compute", "assets", "name", "options", "build_commands"),
@@ -45,7 +55,15 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
         "metadata",
         "streaming_read_timeout",
         "transport",
+        "run_remote_timeout_sec",  # chains_runtime only: the server's time limit per call
+        *SERVER_LIMITS,
     ),
+}
+
+# Parameters of this runtime's constructors that truss's do not have (the `truss` profile
+# reports them as unknown).
+RUNTIME_ONLY_PARAMETERS: dict[str, frozenset[str]] = {
+    CHAINLET_OPTIONS: frozenset({"run_remote_timeout_sec", *SERVER_LIMITS}),
 }
 
 # Pydantic models in truss: they take keyword arguments only (and accept a dict instead).

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chains_lint.model.remote_config.calls import Located
+from chains_lint.model.remote_config.constructors import SERVER_LIMITS
 from chains_lint.model.remote_config.enums import accelerator_enum_member
 from chains_lint.model.remote_config.field_values import FieldValues
-from chains_lint.model.remote_config.quantities import integer_value
+from chains_lint.model.remote_config.quantities import at_least, integer_value
 from chains_lint.model.types import RemoteConfigModel
 
 KEEP = object()  # what a reader returns when the field keeps its default
@@ -53,6 +54,29 @@ def _literal(convert: Callable[[object], object]) -> Read:
 def _whole_number(literal: object) -> object:
     number = integer_value(literal)
     return KEEP if number is None else number
+
+
+def _seconds(literal: object) -> object:
+    """A positive number of seconds, or None (no limit)."""
+    if literal is None:
+        return None
+    if isinstance(literal, int | float) and not isinstance(literal, bool) and literal > 0:
+        return float(literal)
+    return KEEP
+
+
+def _limit(minimum: int | float) -> Callable[[object], object]:
+    """A server limit: None (the default), or a number >= ``minimum`` (whole when it is)."""
+
+    def convert(literal: object) -> object:
+        if literal is None:
+            return None
+        number = at_least(literal, minimum)
+        if number is None:
+            return KEEP
+        return number if isinstance(minimum, int) else float(number)
+
+    return convert
 
 
 def _text(literal: object) -> object:
@@ -134,4 +158,11 @@ FIELDS: dict[str, Field] = {
         "options", "streaming_read_timeout", _literal(_whole_number)
     ),
     "options.transport": Field("options", "transport", FieldValues.object),
+    "options.run_remote_timeout_sec": Field(
+        "options", "run_remote_timeout_sec", _literal(_seconds)
+    ),
+    **{
+        f"options.{name}": Field("options", name, _literal(_limit(minimum)))
+        for name, minimum in SERVER_LIMITS.items()
+    },
 }

@@ -81,3 +81,12 @@ def integer_value(literal: LiteralValue | object) -> int | None:
     if isinstance(literal, float) and literal.is_integer():
         return int(literal)
     return None
+
+
+def at_least(literal: LiteralValue | object, minimum: int | float) -> int | float | None:
+    """``literal`` when it is a finite number >= ``minimum`` (a whole one when ``minimum`` is
+    an int: then as an int), else None."""
+    number = integer_value(literal) if isinstance(minimum, int) else literal
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        return None
+    return number if math.isfinite(number) and number >= minimum else None

@@ -13,6 +13,7 @@ from chains_lint.diagnostics import Diagnostic, Severity, Span
 from chains_lint.model.depends_options import (
     OPTION_DEFAULTS,
     OPTION_NAMES,
+    RUNTIME_OPTION_DEFAULTS,
     TARGET_KEYWORD,
     option_values,
     positional_options,
@@ -35,12 +36,14 @@ class DependsUnknownOptionRule(Rule):
         "positional arguments, or an option given twice."
     )
     why = (
-        "`depends(chainlet_cls, retries, timeout_sec, use_binary, concurrency_limit)` "
-        "takes nothing else; anything more is a `TypeError` when the file is imported."
+        "`depends(chainlet_cls, retries, timeout_sec, use_binary, concurrency_limit, *, "
+        "max_response_bytes, max_frame_bytes)` takes nothing else; anything more is a "
+        "`TypeError` when the file is imported. truss's `depends()` does not take the two "
+        "keyword-only limits of this runtime (the `truss` profile reports them)."
     )
     fix = (
-        "Use the option names `retries`, `timeout_sec`, `use_binary` and "
-        "`concurrency_limit`, each once."
+        "Use the option names `retries`, `timeout_sec`, `use_binary`, `concurrency_limit`, "
+        "`max_response_bytes` and `max_frame_bytes`, each once."
     )
     bad = HELLO_CHAIN.replace("chains.depends(SayHello)", "chains.depends(SayHello, retry=3)")
     good = HELLO_CHAIN.replace("chains.depends(SayHello)", "chains.depends(SayHello, retries=3)")
@@ -68,12 +71,20 @@ class DependsUnknownOptionRule(Rule):
                 )
                 continue
             given.add(keyword)
+            if keyword in RUNTIME_OPTION_DEFAULTS and ctx.profile == "truss":
+                yield self.diagnostic(
+                    span,
+                    f"truss's `depends` has no option `{keyword}` (only this runtime's has); "
+                    "remove it to deploy with truss",
+                )
+                continue
             if keyword == TARGET_KEYWORD or keyword in OPTION_DEFAULTS:
                 continue
-            close = difflib.get_close_matches(keyword, OPTION_NAMES, n=1)
+            known = OPTION_NAMES if ctx.profile == "truss" else tuple(OPTION_DEFAULTS)
+            close = difflib.get_close_matches(keyword, known, n=1)
             hint = (
                 f"did you mean `{close[0]}`?" if close
-                else "its options are " + ", ".join(f"`{o}`" for o in OPTION_NAMES)
+                else "its options are " + ", ".join(f"`{o}`" for o in known)
             )
             yield self.diagnostic(span, f"`depends` has no option `{keyword}`; {hint}")
 
@@ -117,6 +128,10 @@ _OPTION_SPECS = {
     "timeout_sec": _OptionSpec("a positive number of seconds", "timeout_sec=60"),
     "use_binary": _OptionSpec("`True` or `False`", "use_binary=True"),
     "concurrency_limit": _OptionSpec("a positive integer", "concurrency_limit=32"),
+    "max_response_bytes": _OptionSpec(
+        "a positive integer (bytes)", "max_response_bytes=134217728"
+    ),
+    "max_frame_bytes": _OptionSpec("a positive integer (bytes)", "max_frame_bytes=33554432"),
 }
 
 

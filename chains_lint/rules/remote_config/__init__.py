@@ -28,6 +28,7 @@ from chains_lint.rules.remote_config.requirements import (
     ConfigPathNotFound,
     ConflictingRequirements,
 )
+from chains_lint.rules.remote_config.torch_pin import UnpinnedTorchOnGpu
 from chains_lint.rules.remote_config.unknown_argument import UnknownConfigArgument
 from chains_lint.rules.remote_config.value_type import ConfigValueType
 from chains_lint.rules.remote_config.wrong_type import RemoteConfigWrongType
@@ -55,6 +56,7 @@ RULES: tuple[type[Rule], ...] = (
     ConflictingRequirements,
     ConfigPathNotFound,
     ConfigValueType,
+    UnpinnedTorchOnGpu,
 )
 
 __all__ = ["RULES", "gpu_message"]

@@ -6,7 +6,11 @@ from collections.abc import Iterator
 
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model.remote_config.calls import ConfigCall
-from chains_lint.model.remote_config.constructors import CUSTOM_IMAGE, PARAMETERS
+from chains_lint.model.remote_config.constructors import (
+    CUSTOM_IMAGE,
+    PARAMETERS,
+    RUNTIME_ONLY_PARAMETERS,
+)
 from chains_lint.model.types import StaticValue
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.remote_config.config_arguments import all_calls
@@ -41,7 +45,10 @@ class UnknownConfigArgument(Rule):
     )
     why = (
         "truss rejects unknown arguments when the chain is imported (`Compute` raises a "
-        "`TypeError`, the others a validation error); a misspelt name never takes effect."
+        "`TypeError`, the others a validation error); a misspelt name never takes effect. "
+        "truss's `ChainletOptions` has no `run_remote_timeout_sec` nor the server limits "
+        "`max_connections`, `idle_timeout_sec`, `head_timeout_sec`, `body_timeout_sec`, "
+        "`max_head_bytes` (this runtime's has them): the `truss` profile reports them."
     )
     fix = "Use the parameter the message suggests, or move the argument to the right class."
     bad = chainlet_example('chains.RemoteConfig(compute=chains.Compute(gpu="A10G", gpus=2))')
@@ -49,9 +56,16 @@ class UnknownConfigArgument(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for call, _ in all_calls(ctx):
+            runtime_only = RUNTIME_ONLY_PARAMETERS.get(call.symbol, frozenset())
             for name, value in call.call.kwargs:
                 if name not in call.parameters:
                     yield self.diagnostic(value.span, self._message(call, name, value))
+                elif name in runtime_only and ctx.profile == "truss":
+                    yield self.diagnostic(
+                        value.span,
+                        f"truss's `{call.symbol}` has no parameter `{name}` (only this "
+                        "runtime's has); remove it to deploy with truss",
+                    )
 
     def _message(self, call: ConfigCall, name: str, value: StaticValue) -> str:
         message = f"`{call.symbol}` has no parameter `{name}`"

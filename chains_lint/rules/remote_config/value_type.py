@@ -7,7 +7,12 @@ from collections.abc import Callable, Iterator
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model import sdk
 from chains_lint.model.remote_config.calls import ConfigCall, Located
-from chains_lint.model.remote_config.constructors import CHAINLET_OPTIONS, CUSTOM_IMAGE
+from chains_lint.model.remote_config.constructors import (
+    CHAINLET_OPTIONS,
+    CUSTOM_IMAGE,
+    SERVER_LIMITS,
+)
+from chains_lint.model.remote_config.quantities import at_least
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.remote_config.config_arguments import (
     argument,
@@ -90,6 +95,26 @@ def _timeout_problem(name: str, literal: object) -> str | None:
     return f"`{name}` must be a positive int of seconds, got `{literal!r}`"
 
 
+def _seconds_problem(name: str, literal: object) -> str | None:
+    if literal is None:
+        return None
+    if isinstance(literal, int | float) and not isinstance(literal, bool) and literal > 0:
+        return None
+    return f"`{name}` must be a positive number of seconds or `None`, got `{literal!r}`"
+
+
+def _limit_problem(minimum: int | float) -> Callable[[str, object], str | None]:
+    """The check of a server limit: None, or a number >= ``minimum`` (whole when it is)."""
+
+    def problem(name: str, literal: object) -> str | None:
+        if literal is None or at_least(literal, minimum) is not None:
+            return None
+        kind = "a whole number" if isinstance(minimum, int) else "a number of seconds"
+        return f"`{name}` must be {kind} >= {minimum:g} or `None`, got `{literal!r}`"
+
+    return problem
+
+
 def _env_variables_problem(name: str, literal: object) -> str | None:
     if not isinstance(literal, dict):
         return f"`{name}` must be a dict of strings, got `{literal!r}`"
@@ -104,6 +129,8 @@ _OPTION_PROBLEMS: dict[str, Callable[[str, object], str | None]] = {
     "enable_b10_tracing": _flag_problem,
     "enable_debug_logs": _flag_problem,
     "streaming_read_timeout": _timeout_problem,
+    "run_remote_timeout_sec": _seconds_problem,
+    **{name: _limit_problem(minimum) for name, minimum in SERVER_LIMITS.items()},
     "env_variables": _env_variables_problem,
 }
 

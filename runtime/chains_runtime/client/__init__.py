@@ -3,8 +3,10 @@
 from chains_runtime.client.backoff import Backoff, parse_retry_after
 from chains_runtime.client.dependency import DependencyClient
 from chains_runtime.client.errors import (
+    DeadlineExceededError,
     DependencyError,
     DependencyHTTPError,
+    DependencyResponseTooLargeError,
     DependencyTimeoutError,
     DependencyUnavailableError,
 )
@@ -12,9 +14,11 @@ from chains_runtime.protocol import IncompleteStreamError, ProtocolError, Remote
 
 __all__ = [
     "Backoff",
+    "DeadlineExceededError",
     "DependencyClient",
     "DependencyError",
     "DependencyHTTPError",
+    "DependencyResponseTooLargeError",
     "DependencyTimeoutError",
     "DependencyUnavailableError",
     "IncompleteStreamError",

@@ -46,6 +46,17 @@ class ConnectFailedError(TransportError):
     """No connection could be made, so the request was never sent (safe to retry)."""
 
 
+class BodyTooLargeError(TransportError):
+    """The answer's body is longer than the reader's limit (its Content-Length, or what came)."""
+
+    def __init__(self, limit: int, size: int, *, declared: bool) -> None:
+        self.what = f"declares a Content-Length of {size}" if declared else f"passed {size} bytes"
+        super().__init__(f"the answer {self.what}, over the limit of {limit} bytes")
+        self.limit = limit
+        self.size = size
+        self.declared = declared
+
+
 class _StopParsing(Exception):
     """Raised in a parser callback once the answer is refused (the error is already set)."""
 
@@ -190,13 +201,19 @@ class Connection(asyncio.Protocol):
                 raise self._error
             await self._wait()
 
-    async def receive_body(self) -> bytes:
-        """The whole remaining body."""
+    async def receive_body(self, max_bytes: int | None = None) -> bytes:
+        """The whole remaining body; past ``max_bytes`` the connection is aborted and
+        ``BodyTooLargeError`` raised (at most one more piece than the limit was buffered)."""
         parts: list[bytes] = []
+        received = 0
         while True:
             chunk = await self.receive_chunk()
             if chunk is None:
                 return parts[0] if len(parts) == 1 else b"".join(parts)
+            received += len(chunk)
+            if max_bytes is not None and received > max_bytes:
+                self.abort()
+                raise BodyTooLargeError(max_bytes, received, declared=False)
             parts.append(chunk)
 
     async def _wait(self) -> None:

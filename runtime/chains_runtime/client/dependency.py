@@ -4,25 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any
 
 from chains_runtime.client.backoff import Backoff
-from chains_runtime.client.connection import ConnectFailedError, TransportError
+from chains_runtime.client.connection import BodyTooLargeError, ConnectFailedError, TransportError
 from chains_runtime.client.errors import (
+    DeadlineExceededError,
     DependencyError,
     DependencyHTTPError,
+    DependencyResponseTooLargeError,
     DependencyTimeoutError,
     DependencyUnavailableError,
+    describe_size,
 )
-from chains_runtime.client.pool import ConnectionPool, Response
+from chains_runtime.client.frames import FrameReader
+from chains_runtime.client.pool import ConnectionPool
+from chains_runtime.client.transport import Response, TransportFactory
 from chains_runtime.client.url import join_path
-from chains_runtime.context import DeployedServiceDescriptor
-from chains_runtime.definitions import DEFAULT_CONCURRENCY_LIMIT, DEFAULT_TIMEOUT_SEC
+from chains_runtime.context import DEADLINE, DeployedServiceDescriptor
+from chains_runtime.definitions import (
+    DEFAULT_CONCURRENCY_LIMIT,
+    DEFAULT_MAX_FRAME_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT_SEC,
+)
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.protocol import (
+    DEADLINE_HEADER,
     JSON_CONTENT_TYPE,
     REQUEST_ID_HEADER,
     RETRY_AFTER_HEADER,
@@ -37,7 +49,6 @@ from chains_runtime.protocol import (
     RemoteChainletError,
     encode_json,
     parse_error_envelope,
-    parse_frame,
 )
 
 _DRAIN_TIMEOUT_SEC = 1.0
@@ -61,6 +72,11 @@ class DependencyClient:
     ``headers`` are sent with every request (e.g. an ``authorization`` header for an endpoint
     that is not a chainlet). A request is written at most once: a connection the server closed
     while idle is replaced before writing, and one closed after the request left fails the call.
+
+    An answer longer than ``max_response_bytes``, or a stream frame longer than
+    ``max_frame_bytes``, raises ``DependencyResponseTooLargeError`` (not retried) and closes its
+    connection; a Content-Length over the limit fails before the body is read. ``transport``
+    makes the HTTP layer (default: ``ConnectionPool``; ``StubBase`` uses httpx).
     """
 
     def __init__(
@@ -75,6 +91,9 @@ class DependencyClient:
         backoff: Backoff | None = None,
         path: str = RUN_REMOTE_PATH,
         headers: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        transport: TransportFactory = ConnectionPool,
     ) -> None:
         if retries < 0:
             raise ChainsUsageError(f"retries must be >= 0, got {retries}")
@@ -82,16 +101,24 @@ class DependencyClient:
             raise ChainsUsageError(f"timeout_sec must be > 0, got {timeout_sec}")
         if concurrency_limit < 1:
             raise ChainsUsageError(f"concurrency_limit must be >= 1, got {concurrency_limit}")
+        if max_response_bytes < 1 or max_frame_bytes < 1:
+            raise ChainsUsageError(
+                "max_response_bytes and max_frame_bytes must be >= 1, got "
+                f"{max_response_bytes} and {max_frame_bytes}"
+            )
         self.name = name
+        self._arguments_label = f"the arguments of the call to {name!r}"
         # With an empty path (an endpoint that is not a chainlet) the URL is kept as given.
         self.url = join_path(base_url, path) if path else base_url
         self.retries = retries
         self.timeout_sec = timeout_sec
+        self.max_response_bytes = max_response_bytes
+        self.max_frame_bytes = max_frame_bytes
         self._backoff = backoff if backoff is not None else Backoff()
         static = {"content-type": JSON_CONTENT_TYPE, **(headers or {})}
         if service_token is not None:
             static[SERVICE_TOKEN_HEADER] = service_token
-        self._pool = ConnectionPool(self.url, headers=static, max_connections=concurrency_limit)
+        self._pool = transport(self.url, headers=static, max_connections=concurrency_limit)
 
     @classmethod
     def from_descriptor(
@@ -111,6 +138,8 @@ class DependencyClient:
             concurrency_limit=options.concurrency_limit,
             service_token=service_token,
             backoff=backoff,
+            max_response_bytes=options.max_response_bytes,
+            max_frame_bytes=options.max_frame_bytes,
         )
 
     async def call(
@@ -121,7 +150,7 @@ class DependencyClient:
         timeout_sec: float | None = None,
     ) -> Any:
         """Call ``run_remote`` with ``arguments`` by name and return the decoded JSON result."""
-        body = encode_json(arguments if arguments is not None else {})
+        body = encode_json(arguments if arguments is not None else {}, self._arguments_label)
         return await self.post_json(body, request_id=request_id, timeout_sec=timeout_sec)
 
     async def post_bytes(
@@ -151,6 +180,11 @@ class DependencyClient:
             raise ProtocolError(
                 f"dependency {self.name!r} at {self.url} answered with a body that is not JSON"
             ) from exc
+        except RecursionError:
+            raise ProtocolError(
+                f"dependency {self.name!r} at {self.url} answered with JSON nested too deeply "
+                f"to decode ({len(content)} bytes)"
+            ) from None
 
     async def post_chunks(
         self,
@@ -188,24 +222,17 @@ class DependencyClient:
         Raises ``RemoteChainletError`` on an error frame and ``IncompleteStreamError`` when the
         stream stops without its end frame. Only opening the stream is retried.
         """
-        body = encode_json(arguments if arguments is not None else {})
+        body = encode_json(arguments if arguments is not None else {}, self._arguments_label)
         response, timeout = await self._open_stream(
             body, request_id, timeout_sec, STREAM_CONTENT_TYPE
         )
         items = 0
-        buffer = bytearray()
+        frames = FrameReader(self.name, self.url, self.max_frame_bytes)
         try:
             while (
                 chunk := await self._next_chunk(response, timeout, f"{items} items")
             ) is not None:
-                buffer += chunk
-                start = 0
-                while (end := buffer.find(b"\n", start)) >= 0:
-                    line = bytes(buffer[start:end])
-                    start = end + 1
-                    if not line.strip():
-                        continue
-                    frame = parse_frame(line)
+                for frame in frames.feed(chunk):
                     if isinstance(frame, DataFrame):
                         items += 1
                         yield frame.data
@@ -214,16 +241,15 @@ class DependencyClient:
                         return
                     else:
                         raise RemoteChainletError.from_detail(frame.error)
-                del buffer[:start]
-            if buffer.strip():  # a last frame without its newline
-                frame = parse_frame(bytes(buffer))
-                if isinstance(frame, DataFrame):
+            last = frames.finish()  # a last frame without its newline
+            if last is not None:
+                if isinstance(last, DataFrame):
                     items += 1
-                    yield frame.data
-                elif isinstance(frame, EndFrame):
+                    yield last.data
+                elif isinstance(last, EndFrame):
                     return
                 else:
-                    raise RemoteChainletError.from_detail(frame.error)
+                    raise RemoteChainletError.from_detail(last.error)
         finally:
             response.close()
         raise IncompleteStreamError(
@@ -259,24 +285,48 @@ class DependencyClient:
         The body of an error status is always read (to see its envelope); the last answer is
         returned even if it is a 502/503/504.
         """
-        headers = ((REQUEST_ID_HEADER, request_id or uuid.uuid4().hex), ("accept", accept))
+        headers: tuple[tuple[str, str], ...] = (
+            (REQUEST_ID_HEADER, request_id or uuid.uuid4().hex),
+            ("accept", accept),
+        )
         timeout = self.timeout_sec if timeout_sec is None else timeout_sec
+        deadline = DEADLINE.get()  # the call being served: its remaining budget is passed on
         attempts = self.retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
+            attempt_headers, attempt_timeout = headers, timeout
+            if deadline is not None:
+                attempt_timeout, budget = self._within_deadline(deadline, timeout)
+                attempt_headers = (*headers, (DEADLINE_HEADER, budget))
             try:
-                response = await self._pool.post(body, headers=headers, timeout_sec=timeout)
+                response = await self._pool.post(
+                    body, headers=attempt_headers, timeout_sec=attempt_timeout
+                )
                 if stream and response.status == 200:
                     return 200, b"", response
-                content = await response.read()
+                content = await response.read(self.max_response_bytes)
+            except BodyTooLargeError as exc:
+                raise DependencyResponseTooLargeError(
+                    self.name,
+                    self.url,
+                    f"the answer {exc.what}, over max_response_bytes = "
+                    f"{describe_size(exc.limit)}; the connection was closed",
+                    exc.limit,
+                ) from exc
             except ConnectFailedError as exc:
-                if last:
+                delay = self._backoff.delay(attempt)
+                if last or not _time_left(deadline, delay):
                     raise DependencyUnavailableError(
-                        self.name, self.url, f"cannot connect after {attempts} attempt(s): {exc}"
+                        self.name,
+                        self.url,
+                        f"cannot connect after {attempt + 1} attempt(s): {exc}",
                     ) from exc
-                await asyncio.sleep(self._backoff.delay(attempt))
+                await asyncio.sleep(delay)
                 continue
             except TimeoutError as exc:
+                if attempt_timeout < timeout:  # the deadline, not the timeout, ended the wait
+                    waited = f"waiting {attempt_timeout:.3g} s for its answer"
+                    raise self._deadline_error(waited) from exc
                 detail = f" ({exc})" if str(exc) else ""
                 raise DependencyTimeoutError(
                     self.name, self.url, f"no answer within the timeout of {timeout:g} s{detail}"
@@ -289,14 +339,31 @@ class DependencyClient:
             status = response.status
             if last or status not in RETRYABLE_STATUS_CODES:
                 return status, content, None
-            if status == 502 and parse_error_envelope(content) is not None:
-                # A chainlet answered 502 for its own dependency's error (possibly a
-                # user error further down the chain): running it again would re-run
-                # that work. Only a 502 from a proxy, without an envelope, is retried.
+            if status != 503 and parse_error_envelope(content) is not None:
+                # A chainlet's own 502 or 504 (a dependency it could not reach, a timeout, a
+                # deadline that ran out): the call may have run there, and a deadline stays
+                # gone. Only a 502/504 from a proxy, without an envelope, is retried.
                 return status, content, None
             retry_after = response.header(RETRY_AFTER_HEADER) if status == 503 else None
-            await asyncio.sleep(self._backoff.delay(attempt, retry_after))
+            delay = self._backoff.delay(attempt, retry_after)
+            if not _time_left(deadline, delay):  # no budget left for another attempt
+                return status, content, None
+            await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _within_deadline(self, deadline: float, timeout: float) -> tuple[float, str]:
+        """The timeout of an attempt bounded by ``deadline``, and the budget to send (whole
+        milliseconds, rounded down so the dependency's deadline is never past ours)."""
+        remaining = deadline - time.monotonic()
+        milliseconds = int(remaining * 1000)
+        if milliseconds <= 0:
+            raise self._deadline_error("before it could be called")
+        return min(timeout, remaining), str(milliseconds)
+
+    def _deadline_error(self, when: str) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            self.name, self.url, f"the deadline of the call being served ran out {when}"
+        )
 
     async def _open_stream(
         self, body: bytes, request_id: str | None, timeout_sec: float | None, accept: str
@@ -310,9 +377,16 @@ class DependencyClient:
         return response, self.timeout_sec if timeout_sec is None else timeout_sec
 
     async def _next_chunk(self, response: Response, timeout: float, progress: str) -> bytes | None:
+        wait, deadline = timeout, DEADLINE.get()
+        if deadline is not None:  # the deadline bounds the whole stream
+            wait = min(timeout, deadline - time.monotonic())
+            if wait <= 0:
+                raise self._deadline_error(f"while streaming, after {progress}")
         try:
-            return await response.next_chunk(timeout)
+            return await response.next_chunk(wait)
         except TimeoutError as exc:
+            if wait < timeout:
+                raise self._deadline_error(f"while streaming, after {progress}") from exc
             raise DependencyTimeoutError(
                 self.name,
                 self.url,
@@ -346,3 +420,8 @@ async def _drain(response: Response, timeout_sec: float) -> None:
             pass
     except (TimeoutError, TransportError):
         pass  # the connection is closed instead
+
+
+def _time_left(deadline: float | None, delay: float) -> bool:
+    """Whether a retry after ``delay`` seconds still starts before ``deadline``."""
+    return deadline is None or time.monotonic() + delay < deadline

@@ -27,6 +27,31 @@ class DependencyTimeoutError(DependencyError, TimeoutError):
     """The dependency did not answer within the call's timeout (not retried: it may have run)."""
 
 
+class DependencyResponseTooLargeError(DependencyError):
+    """An answer, or one frame of a stream, was larger than its limit (``max_response_bytes``,
+    ``max_frame_bytes``): it was not read further and its connection was closed.
+
+    Not retried: the dependency ran the call, and would answer the same again.
+    """
+
+    def __init__(self, dependency: str, url: str, reason: str, limit: int) -> None:
+        super().__init__(dependency, url, reason)
+        self.limit = limit
+
+
+def describe_size(size: int) -> str:
+    """``size`` in bytes, and in MiB or KiB when it is a round number of them."""
+    for unit, name in ((1 << 20, "MiB"), (1 << 10, "KiB")):
+        if size >= unit and size % unit == 0:
+            return f"{size} bytes ({size // unit} {name})"
+    return f"{size} bytes"
+
+
+class DeadlineExceededError(DependencyTimeoutError):
+    """The deadline of the call being served ran out before the dependency answered (or left no
+    time to call it, or to retry it): the server answers 504 ``DeadlineExceeded``."""
+
+
 class DependencyHTTPError(RemoteChainletError):
     """A dependency answered with an error status but without the chainlet error envelope.
 

@@ -18,8 +18,9 @@ Connections belong to the event loop that made them (asyncio transports cannot m
 loops), so the pool keeps them per event loop: a pool used from two loops (the server's and a
 background loop thread, say) has at most ``max_connections`` on each. The idle connections of a
 loop that was closed without ``aclose`` are shut down when another loop next uses the pool, or
-by ``aclose``. ``http://`` and ``https://`` URLs are supported; proxies from the environment
-are not.
+by ``aclose``. ``http://`` and ``https://`` URLs are supported. Proxy variables from the
+environment are ignored on purpose: chainlet hops stay on the chain's internal network
+(``StubBase`` endpoints, which may need a proxy, use ``httpx_transport``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ import ssl
 from collections import deque
 from collections.abc import Iterable, Mapping
 
-from chains_runtime.client.connection import ConnectFailedError, Connection, TransportError
+from chains_runtime.client.connection import (
+    BodyTooLargeError,
+    ConnectFailedError,
+    Connection,
+    TransportError,
+)
 from chains_runtime.client.url import Endpoint as Endpoint
 from chains_runtime.errors import ChainsUsageError
 
@@ -54,11 +60,20 @@ class Response:
                 return value.decode("latin-1")
         return None
 
-    async def read(self) -> bytes:
-        """The whole body (within the deadline of the request); frees the connection."""
+    async def read(self, max_bytes: int | None = None) -> bytes:
+        """The whole body (within the deadline of the request); frees the connection.
+
+        A body longer than ``max_bytes`` raises ``BodyTooLargeError`` and closes the
+        connection: at once when its Content-Length says so, else as the limit is passed.
+        """
         connection = self._take()
         try:
-            return await connection.receive_body()
+            if max_bytes is not None:
+                declared = _content_length(self._headers)
+                if declared is not None and declared > max_bytes:
+                    connection.abort()
+                    raise BodyTooLargeError(max_bytes, declared, declared=True)
+            return await connection.receive_body(max_bytes)
         finally:
             self._pool.release(connection)
 
@@ -316,6 +331,14 @@ def _close_if_made(connecting: asyncio.Task[tuple[asyncio.Transport, Connection]
 def _expire(waiter: asyncio.Future[None], limit: int) -> None:
     if not waiter.done():
         waiter.set_exception(TimeoutError(f"all {limit} connections stayed busy"))
+
+
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The answer's Content-Length (httptools refused a malformed or conflicting one)."""
+    for name, value in headers:
+        if name == b"content-length" and value.strip().isdigit():
+            return int(value)
+    return None
 
 
 def _checked(headers: Mapping[str, str]) -> list[tuple[str, str]]:

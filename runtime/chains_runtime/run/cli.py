@@ -1,15 +1,21 @@
 """``chains-run PATH``: run a chain file locally and print the entrypoint's result.
 
 Exit codes: 0 success; 1 the chain failed (a chainlet raised or did not start, a timeout);
-2 a usage error (flags, PATH, ``--input``, ``--secret``, no entrypoint); 128+N when stopped by
-signal N (130 for Ctrl-C). stdout carries only the result, one compact JSON line per result
-(per item for a streaming ``run_remote``); progress and errors go to stderr.
+2 a usage error (flags, PATH, ``--input``, ``--secret``, no entrypoint); 128+N when a run is
+stopped by signal N (130 for Ctrl-C); with ``--serve``, 0 after SIGTERM / SIGINT (its normal
+end). stdout carries only the result, one compact JSON line per result (per item for a
+streaming ``run_remote``); progress and errors go to stderr.
+
+Values stay off command lines, which every local user can read: ``--secret KEY`` reads the
+environment variable ``KEY`` and the API key comes from ``CHAINS_API_KEY``; the inline forms
+(``--secret KEY=VALUE``, ``--api-key KEY``) work but warn.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -27,7 +33,15 @@ from chains_runtime.run.inputs import CallInput, parse_input, read_input_text
 from chains_runtime.run.launcher import LaunchOptions, ServeAddress, run_chain, serve_chain
 from chains_runtime.run.output import OutputClosedError, Reporter, ResultChannel
 from chains_runtime.run.processes import PortError
-from chains_runtime.run.secret_values import Redactor, collect_secrets, secret_warnings
+from chains_runtime.run.secret_values import (
+    Redactor,
+    collect_secrets,
+    inline_secret_warnings,
+    secret_variables,
+    secret_warnings,
+)
+from chains_runtime.server.limits import SETTINGS, add_limit_arguments, limits_argv
+from chains_runtime.wiring import API_KEY_ENV
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -87,14 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", help="with --serve: the entrypoint's address (127.0.0.1)")
     parser.add_argument(
-        "--api-key", metavar="KEY", help="with --serve: callers of the entrypoint must send it"
+        "--api-key",
+        metavar="KEY",
+        help=f"with --serve: callers of the entrypoint must send it (default: ${API_KEY_ENV}); "
+        "visible to other local users on the command line: prefer the variable",
     )
     parser.add_argument(
         "--secret",
         action="append",
         default=[],
-        metavar="KEY=VALUE",
-        help="a secret value (repeatable); each chainlet sees only the keys it declares",
+        metavar="KEY",
+        help="a secret (repeatable), its value from the environment variable KEY; each "
+        "chainlet sees only the keys it declares. KEY=VALUE also works, but other local "
+        "users can read a command line",
     )
     parser.add_argument(
         "--secrets-dir", type=Path, metavar="DIR", help="a folder with one file per secret"
@@ -117,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="copy the chainlets' logs to stderr"
     )
+    add_limit_arguments(parser)  # passed on to every chainlet server
     return parser
 
 
@@ -135,12 +155,20 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
                 parser.error(f"{flag} only applies with --serve")
     if args.in_process and args.startup_timeout is not None:
         parser.error("--startup-timeout does not apply to --in-process (nothing starts)")
+    if args.in_process:
+        for setting in SETTINGS:
+            if getattr(args, setting.field) is not None:
+                parser.error(
+                    f"{setting.flag} applies to served chainlets only, not to --in-process"
+                )
 
 
 def _prepare(
     args: argparse.Namespace, reporter: Reporter
 ) -> tuple[Chain, dict[str, str], CallInput | None]:
     """Everything a usage error can come from, checked before anything runs."""
+    for warning in inline_secret_warnings(args.secret, api_key_given=args.api_key is not None):
+        reporter.warning(warning)
     chain = discover_chain(Path(args.path), args.entrypoint)
     secret_values = collect_secrets(args.secret, args.secrets_dir)
     for warning in secret_warnings(chain.chainlets, secret_values):
@@ -186,16 +214,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_combinations(parser, args)
+    api_key: str | None = args.api_key
+    if args.serve and not api_key:
+        api_key = os.environ.get(API_KEY_ENV) or None
     with ResultChannel() as results:
-        reporter = Reporter(Redactor([args.api_key] if args.api_key else []))
+        reporter = Reporter(Redactor([api_key] if api_key else []))
         try:
             chain, secret_values, call_input = _prepare(args, reporter)
+            server_argv = tuple(limits_argv(args, os.environ))
         except ChainsUsageError as exc:
             reporter.error(str(exc))
             return EXIT_USAGE
         except KeyboardInterrupt:
             return EXIT_SIGINT
-        hidden = [*secret_values.values(), *([args.api_key] if args.api_key else [])]
+        hidden = [*secret_values.values(), *([api_key] if api_key else [])]
         reporter = Reporter(Redactor(hidden))
         try:
             if args.in_process:
@@ -209,10 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 serve=ServeAddress(
                     host=args.host or "127.0.0.1",
                     port=DEFAULT_SERVE_PORT if args.port is None else args.port,
-                    api_key=args.api_key,
+                    api_key=api_key,
                 )
                 if args.serve
                 else None,
+                private_env=secret_variables(args.secret),
+                server_argv=server_argv,
             )
             if args.serve:
                 return asyncio.run(serve_chain(chain, secret_values, options, reporter))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+import pydantic
+
 from chains_runtime import import_alias
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.errors import ChainsUsageError
@@ -85,11 +87,21 @@ def load_module(location: str) -> ModuleType:
 
 
 def _describe(exc: BaseException) -> str:
-    """``Type: message (file, line N)``, located in the innermost frame (or the syntax error)."""
+    """``Type: message (file, line N)``, located in the innermost frame (or the syntax error);
+    one line, for a pydantic validation error (a bad ``ChainletOptions(...)``...) too, located
+    where the model was built."""
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{type(exc).__name__}: {exc.msg} ({exc.filename}, line {exc.lineno})"
-    frames = traceback.extract_tb(exc.__traceback__)
+    frames: list[traceback.FrameSummary] = traceback.extract_tb(exc.__traceback__)
+    if isinstance(exc, pydantic.ValidationError):
+        problems = (
+            f"{'.'.join(map(str, error['loc'])) or 'value'}: {error['msg']}, got {error['input']!r}"
+            for error in exc.errors(include_url=False)
+        )
+        text = f"{type(exc).__name__}: invalid {exc.title}: {'; '.join(problems)}"
+        library = Path(pydantic.__file__).parent
+        frames = [frame for frame in frames if library not in Path(frame.filename).parents]
     if frames:
         text += f" ({frames[-1].filename}, line {frames[-1].lineno})"
     return text

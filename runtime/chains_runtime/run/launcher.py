@@ -2,17 +2,19 @@
 
 All listening sockets are bound first (port 0 on 127.0.0.1, or the ``--serve`` address for the
 entrypoint), so every dependency URL is known before any child starts. Each child gets its
-wiring in ``CHAINS_CONFIG`` (its dependencies' URLs and a fresh service token), its declared
-secrets through a pipe, and its socket. ``chains-run`` waits for every ``/readyz``, then calls
-the entrypoint with the dependency client (or keeps serving, with ``--serve``), and always stops
-every child, also on SIGINT, SIGTERM and failures.
+declared secrets and then its wiring (its dependencies' URLs, the service token: fresh, or
+``CHAINS_SERVICE_TOKEN``; the entrypoint's API key) through two pipes, and its socket: nothing
+secret is on a command line (readable by every local user) or in the environment (inherited by
+whatever the chainlet starts). ``chains-run`` waits for every ``/readyz``, then calls the
+entrypoint with the dependency client (or keeps serving, with ``--serve``: the listening sockets
+stay open here, so a chainlet that dies is restarted on the same address, see ``supervisor``),
+and always stops every child, also on SIGINT, SIGTERM and failures.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import secrets
 import signal
@@ -33,7 +35,8 @@ from chains_runtime.client import (
     ProtocolError,
     RemoteChainletError,
 )
-from chains_runtime.protocol import RUN_REMOTE_PATH
+from chains_runtime.context import DEADLINE
+from chains_runtime.protocol import DEADLINE_EXCEEDED, RUN_REMOTE_PATH
 from chains_runtime.run.discovery import Chain
 from chains_runtime.run.in_process import data_dir_of
 from chains_runtime.run.inputs import CallInput
@@ -48,6 +51,7 @@ from chains_runtime.run.processes import (
     wait_ready,
 )
 from chains_runtime.run.secret_values import declared_secrets
+from chains_runtime.run.supervisor import Supervisor
 from chains_runtime.server.signature import RunRemoteSpec
 from chains_runtime.wiring import API_KEY_ENV, CONFIG_ENV, CONFIG_FILE_ENV, SERVICE_TOKEN_ENV
 
@@ -63,6 +67,9 @@ KILL_MARGIN_SEC = 4.0
 ABORT_MARGIN_SEC = 1.0
 """The same after a failure or an interruption: nothing is waited for any more."""
 _NO_TIMEOUT_SEC = 365 * 24 * 3600.0
+_DEADLINE_SLACK_SEC = 0.25
+"""A ``DeadlineExceeded`` answer this close to ``--timeout`` is that timeout (the chain got the
+budget rounded down, and answers a little before the client gives up)."""
 _VERBOSE_POLL_SEC = 0.1
 
 
@@ -78,6 +85,10 @@ class LaunchOptions:
     startup_timeout: float
     verbose: bool
     serve: ServeAddress | None = None
+    private_env: frozenset[str] = frozenset()
+    """Environment variables the chainlets do not inherit (those ``--secret KEY`` reads)."""
+    server_argv: tuple[str, ...] = ()
+    """Flags for every chainlet server (its HTTP limits, see ``server.limits``)."""
 
 
 class Interrupts:
@@ -119,11 +130,14 @@ class Interrupts:
         return 128 + self.signal
 
 
-def _child_env(config: dict[str, Any]) -> dict[str, str]:
-    """The environment minus every CHAINS_* variable (wiring, token, secrets), plus the wiring."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CHAINS_")}
-    assert not {CONFIG_FILE_ENV, SERVICE_TOKEN_ENV, API_KEY_ENV} & set(env)
-    env[CONFIG_ENV] = json.dumps(config)
+def _child_env(private: frozenset[str]) -> dict[str, str]:
+    """The environment minus every CHAINS_* variable (wiring, token, API key) and ``private``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CHAINS_") and key not in private
+    }
+    assert not {CONFIG_ENV, CONFIG_FILE_ENV, SERVICE_TOKEN_ENV, API_KEY_ENV} & set(env)
     env["PYTHONUNBUFFERED"] = "1"  # user prints reach the log as they happen
     return env
 
@@ -142,9 +156,13 @@ class Launcher:
         self.options = options
         self.reporter = reporter
         self.interrupts = Interrupts(reporter)
-        self.service_token = secrets.token_urlsafe(32)
+        self.service_token = os.environ.get(SERVICE_TOKEN_ENV) or secrets.token_urlsafe(32)
         self.processes: list[ChainletProcess] = []
         self._secret_values = secret_values
+        self._env = _child_env(options.private_env)
+        self._urls: dict[str, str] = {}
+        self._listeners: list[socket.socket] = []
+        """With ``--serve``: each chainlet's socket (as ``processes``), kept for restarts."""
         self._verbose_task: asyncio.Task[None] | None = None
 
     @property
@@ -175,6 +193,7 @@ class Launcher:
                 dep.__name__: urls[dep.__name__] for dep in self.chain.dependencies(cls)
             },
             "service_token": self.service_token,
+            "expose_tracebacks": True,  # local development: show callers where it failed
         }
         if is_entry and self.options.serve is not None and self.options.serve.api_key:
             config["api_key"] = self.options.serve.api_key
@@ -188,30 +207,36 @@ class Launcher:
         level = "info" if self.options.verbose else "warning"
         target = f"{self.chain.file}:{cls.__name__}"
         command = [sys.executable, "-m", "chains_runtime.serve", target]
-        return [*command, "--log-level", level, "--graceful-timeout", str(graceful)]
+        options = ["--log-level", level, "--graceful-timeout", str(graceful)]
+        return [*command, *options, *self.options.server_argv]
+
+    def _spawn(self, cls: type[ChainletBase], listener: socket.socket) -> ChainletProcess:
+        return spawn(
+            cls.__name__,
+            self._argv(cls),
+            env=self._env,
+            listener=listener,
+            secrets=declared_secrets(cls, self._secret_values),
+            wiring=self._wiring(cls, self._urls),
+        )
 
     async def start(self) -> None:
         """Bind, spawn and wait for every chainlet; report the time taken. StartupError if not."""
         began = time.monotonic()
         listeners = self._bind()
-        urls = {name: socket_url(sock) for name, sock in listeners.items()}
+        self._urls = {name: socket_url(sock) for name, sock in listeners.items()}
         names = ", ".join(cls.__name__ for cls in self.chain.chainlets)
         count = len(self.chain.chainlets)
         self.reporter.progress(f"starting {count} chainlet{'s' if count > 1 else ''}: {names}")
         try:
             for cls in self.chain.chainlets:
-                self.processes.append(
-                    spawn(
-                        cls.__name__,
-                        self._argv(cls),
-                        env=_child_env(self._wiring(cls, urls)),
-                        listener=listeners[cls.__name__],
-                        secrets=declared_secrets(cls, self._secret_values),
-                    )
-                )
+                self.processes.append(self._spawn(cls, listeners[cls.__name__]))
         finally:
-            for sock in listeners.values():  # the children hold them now
-                sock.close()
+            if self.options.serve is not None:  # kept: a restarted chainlet serves on it again
+                self._listeners = [listeners[cls.__name__] for cls in self.chain.chainlets]
+            else:
+                for sock in listeners.values():  # the children hold them now
+                    sock.close()
         if self.options.verbose:
             self._verbose_task = asyncio.create_task(self._copy_logs())
         deadline = time.monotonic() + self.options.startup_timeout
@@ -225,9 +250,24 @@ class Launcher:
                 await asyncio.gather(*waits, return_exceptions=True)
         self.reporter.progress(f"ready in {time.monotonic() - began:.1f} s")
 
+    def restart(self, index: int) -> ChainletProcess:
+        """Replace the dead ``processes[index]`` by a new process serving on the same socket
+        (OSError if it cannot be started: the dead one stays in place)."""
+        dead = self.processes[index]
+        dead.signal_group(signal.SIGKILL)  # whatever it started goes with it (GPU memory...)
+        dead.reap()
+        process = self._spawn(self.chain.chainlets[index], self._listeners[index])
+        if self.options.verbose:
+            self.reporter.lines(f"[{dead.name}] ", dead.new_log_lines(final=True))
+        dead.close_log()
+        self.processes[index] = process
+        return process
+
     async def stop(self, *, ordered: bool) -> None:
         """Stop every child: callers first when ``ordered``, else all at once."""
         self.interrupts.stopping = True
+        for sock in self._listeners:  # the port closes once the children let go of it too
+            sock.close()
         serving = self.options.serve is not None
         graceful = SERVE_GRACEFUL_SEC if serving else RUN_GRACEFUL_SEC
         await stop(
@@ -347,9 +387,22 @@ async def _call(
         else:
             emit(await client.call(call_input.given))
 
+    # The client sends what is left of --timeout (x-chains-deadline-ms), so the whole chain
+    # stops at it instead of working on after chains-run gave up.
+    deadline = None if call_timeout is None else time.monotonic() + call_timeout
+    token = DEADLINE.set(deadline)
     try:
         await asyncio.wait_for(call(), timeout=call_timeout)
+    except RemoteChainletError as exc:
+        if (
+            deadline is not None
+            and exc.type == DEADLINE_EXCEEDED
+            and time.monotonic() >= deadline - _DEADLINE_SLACK_SEC
+        ):
+            raise TimeoutError from exc
+        raise
     finally:
+        DEADLINE.reset(token)
         await client.aclose()
 
 
@@ -359,7 +412,8 @@ async def serve_chain(
     options: LaunchOptions,
     reporter: Reporter,
 ) -> int:
-    """Start the chain and keep it up until SIGINT / SIGTERM (0) or a chainlet dies (1)."""
+    """Start the chain (1 if it does not start) and keep it up, restarting a chainlet that
+    dies, until SIGINT / SIGTERM: then stop every chainlet gracefully and return 0."""
     assert options.serve is not None
     launcher = Launcher(chain, secret_values, options, reporter)
     interrupts = launcher.interrupts
@@ -375,10 +429,7 @@ async def serve_chain(
             reporter.progress(
                 f"serving {chain.entrypoint.__name__} at {launcher.entrypoint.url}{RUN_REMOTE_PATH}"
             )
-            while not launcher.exited():
-                await asyncio.sleep(0.2)
-            launcher.report_exited()
-            return EXIT_FAILED
+            await Supervisor(launcher).keep_up()
         except asyncio.CancelledError:
             if interrupts.signal is None:
                 raise

@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -41,6 +42,7 @@ class StartupError(Exception):
     def __init__(self, process: ChainletProcess, reason: str) -> None:
         super().__init__(f"chainlet `{process.name}` {reason}")
         self.process = process
+        self.reason = reason
 
 
 def bind_listener(host: str, port: int) -> socket.socket:
@@ -158,13 +160,17 @@ def spawn(
     env: Mapping[str, str],
     listener: socket.socket,
     secrets: Mapping[str, str],
+    wiring: Mapping[str, Any],
 ) -> ChainletProcess:
-    """Start a child serving on ``listener``; ``--secrets-fd`` gives it ``secrets`` by a pipe."""
+    """Start a child serving on ``listener``, given ``secrets`` (``--secrets-fd``) and then its
+    ``wiring`` with the service token and API key (``--wiring-fd``) through two pipes, in the
+    order it reads them; nothing secret is on its command line or in its environment."""
     with tempfile.TemporaryFile(prefix=f"chains-run-{name}-") as log:  # unlinked already
         log_fd = os.dup(log.fileno())
-    read_end, write_end = os.pipe()
-    command = [*argv, "--fd", str(listener.fileno()), "--secrets-fd", str(read_end)]
-    command += ["--parent-pid", str(os.getpid())]
+    secrets_read, secrets_write = os.pipe()
+    wiring_read, wiring_write = os.pipe()
+    command = [*argv, "--fd", str(listener.fileno()), "--secrets-fd", str(secrets_read)]
+    command += ["--wiring-fd", str(wiring_read), "--parent-pid", str(os.getpid())]
     try:
         popen = subprocess.Popen(
             command,
@@ -172,20 +178,22 @@ def spawn(
             stdout=log_fd,
             stderr=subprocess.STDOUT,
             env=dict(env),
-            pass_fds=(listener.fileno(), read_end),
+            pass_fds=(listener.fileno(), secrets_read, wiring_read),
             start_new_session=True,
         )
     except BaseException:
-        for fd in (read_end, write_end, log_fd):
+        for fd in (secrets_read, secrets_write, wiring_read, wiring_write, log_fd):
             os.close(fd)
         raise
-    os.close(read_end)
+    os.close(secrets_read)
+    os.close(wiring_read)
     process = ChainletProcess(name, socket_url(listener), popen, log_fd)
-    try:
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(json.dumps(dict(secrets)).encode("utf-8"))
-    except BrokenPipeError:
-        pass  # the child is gone already: readiness reports it with its log
+    for write_end, value in ((secrets_write, dict(secrets)), (wiring_write, dict(wiring))):
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(json.dumps(value).encode("utf-8"))
+        except BrokenPipeError:
+            pass  # the child is gone already: readiness reports it with its log
     return process
 
 

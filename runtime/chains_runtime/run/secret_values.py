@@ -1,4 +1,8 @@
-"""``--secret KEY=VALUE`` and ``--secrets-dir DIR``: the secret values a run provides.
+"""``--secret KEY``, ``--secrets-dir DIR`` (and ``--secret KEY=VALUE``): a run's secret values.
+
+``--secret KEY`` takes the value of the environment variable ``KEY``, so it is never on a
+command line (``/proc/PID/cmdline`` is readable by every local user); the inline form still
+works, with a warning.
 
 Each chainlet receives only the keys it declares in ``Assets(secret_keys=...)``; values are
 never printed, and ``Redactor`` masks them in anything ``chains-run`` copies to stderr (child
@@ -7,11 +11,13 @@ logs, remote error messages and tracebacks).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.errors import ChainsUsageError
+from chains_runtime.wiring import API_KEY_ENV
 
 MASK = "***"
 MIN_MASKED_LENGTH = 4
@@ -46,24 +52,57 @@ def read_secrets_dir(folder: Path) -> dict[str, str]:
     return values
 
 
-def parse_secret_options(options: Sequence[str]) -> dict[str, str]:
-    """``KEY=VALUE`` pairs (the value may contain ``=``); a repeated key is an error."""
+def parse_secret_options(
+    options: Sequence[str], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """``KEY`` (the value of the environment variable ``KEY``) or ``KEY=VALUE`` (the value may
+    contain ``=``); a repeated key or an unset variable is an error."""
+    env = os.environ if environ is None else environ
     values: dict[str, str] = {}
     for option in options:
         key, sep, value = option.partition("=")
-        if not sep:
-            raise SecretsError(f"--secret expects KEY=VALUE, got one without '=' (key {key!r})")
         _check_key(key, "--secret")
         if key in values:
-            raise SecretsError(f"--secret {key}=... is given twice")
+            raise SecretsError(f"--secret {key} is given twice")
+        if not sep:
+            if key not in env:
+                raise SecretsError(
+                    f"--secret {key}: the environment variable `{key}` is not set; export it "
+                    f"with the value, or use --secrets-dir DIR (a file `{key}` in DIR)"
+                )
+            value = env[key]
         values[key] = value
     return values
 
 
-def collect_secrets(options: Sequence[str], secrets_dir: Path | None) -> dict[str, str]:
+def inline_secret_warnings(options: Sequence[str], api_key_given: bool) -> list[str]:
+    """One warning per value given on the command line, saying what to use instead."""
+    warnings = [
+        f"--secret {key}=... puts the value on the command line, where every local user can "
+        f"read it (ps, /proc/PID/cmdline); export {key}=... and pass --secret {key}, or use "
+        "--secrets-dir DIR"
+        for key, sep, _ in (option.partition("=") for option in options)
+        if sep
+    ]
+    if api_key_given:
+        warnings.append(
+            "--api-key puts the key on the command line, where every local user can read it "
+            f"(ps, /proc/PID/cmdline); set the environment variable {API_KEY_ENV} instead"
+        )
+    return warnings
+
+
+def secret_variables(options: Sequence[str]) -> frozenset[str]:
+    """The environment variables ``--secret KEY`` reads: kept from the chainlets' environment."""
+    return frozenset(option for option in options if "=" not in option)
+
+
+def collect_secrets(
+    options: Sequence[str], secrets_dir: Path | None, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The secrets of the run: the directory's, then the ``--secret`` options (which win)."""
     values = read_secrets_dir(secrets_dir) if secrets_dir is not None else {}
-    values.update(parse_secret_options(options))
+    values.update(parse_secret_options(options, environ))
     return values
 
 
@@ -85,7 +124,8 @@ def secret_warnings(
             if key not in values:
                 warnings.append(
                     f"chainlet `{cls.__name__}` declares the secret `{key}`, which has no value; "
-                    f"pass --secret {key}=VALUE or a --secrets-dir holding a file `{key}`"
+                    f"export {key}=VALUE and pass --secret {key}, or a --secrets-dir holding "
+                    f"a file `{key}`"
                 )
     for key in sorted(set(values) - declared_anywhere):
         warnings.append(

@@ -1,14 +1,20 @@
-"""``create_app``: the ASGI app that serves one chainlet (see ``protocol`` and docs/protocol.md).
+"""``ChainletApp``: the ASGI app that serves one chainlet (see ``protocol`` and docs/protocol.md).
 
 - ``POST /run_remote``: the call (service token / API key checked, body size bounded, arguments
   validated, concurrency gated, result or NDJSON stream, error envelopes).
 - ``GET /healthz``, ``GET /readyz``, ``GET /metrics``: operational endpoints. They need no
   token or key: probes and Prometheus scrapers reach them, and they reveal no payload or secret.
 
-It is a plain ASGI app rather than a FastAPI one: a call costs a dict of the headers, one
-pydantic-core validation of the body bytes, the user's ``run_remote``, one Rust serialisation of
-the result, and two ``send``s. Each call is logged on ``chains_runtime.access`` and counted in
-``/metrics``; ``current_request_id()`` holds its id while it runs.
+It is a plain ASGI app: a call costs a dict of the headers, one pydantic-core validation of the
+body bytes, the user's ``run_remote``, one Rust serialisation of the result, and two ``send``s.
+Each call is logged on ``chains_runtime.access`` and counted in ``/metrics``;
+``current_request_id()`` holds its id while it runs. ``create_app`` (``server.fastapi_app``)
+serves it inside a FastAPI app that publishes its OpenAPI contract and hands these paths to it
+before FastAPI's routing.
+
+Deadlines and cancellation (``server.cancellation``): a call runs, queueing included, under the
+smaller of the caller's ``x-chains-deadline-ms`` budget and ``run_remote_timeout_sec`` (504
+``DeadlineExceeded`` past it), and is cancelled when its client disconnects (recorded as 499).
 
 Shutdown: ``drain()`` (called by the process on SIGTERM, and at the latest by the lifespan's
 shutdown) makes new calls answer 503 ``ShuttingDown`` and ``/readyz`` answer 503, while calls in
@@ -18,23 +24,28 @@ flight finish; the lifespan's shutdown then closes the dependency provider (its 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import inspect
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from time import perf_counter
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from time import monotonic, perf_counter
 from typing import Any, Final
 
 import anyio
 import anyio.to_thread
 import pydantic
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from chains_runtime.chainlet import ChainletBase
-from chains_runtime.context import REQUEST_ID, Environment
+from chains_runtime.context import DEADLINE, REQUEST_ID, Environment
+from chains_runtime.finite_json import non_finite_constant
 from chains_runtime.injection import injecting
 from chains_runtime.protocol import (
+    DEADLINE_HEADER,
+    JSON_CONTENT_TYPE,
     RETRY_AFTER_HEADER,
     RUN_REMOTE_PATH,
     STREAM_CONTENT_TYPE,
@@ -49,13 +60,27 @@ from chains_runtime.server.asgi import (
     BodyTooLarge,
     ClientGone,
     Headers,
+    header_value,
+    is_json_content_type,
     read_body,
     send_response,
 )
 from chains_runtime.server.auth import Authenticator
+from chains_runtime.server.cancellation import (
+    MAX_BUDGET_DIGITS,
+    BadDeadlineHeader,
+    CallerGone,
+    CallGuard,
+    Watchlist,
+    budget_of,
+    deadline_exceeded,
+    no_time_left,
+)
 from chains_runtime.server.config import ServerConfig
+from chains_runtime.server.cors import CorsPolicy
 from chains_runtime.server.errors import encode_error, exception_detail, validation_detail
 from chains_runtime.server.gate import ConcurrencyGate, QueueFullError
+from chains_runtime.server.hosts import HostCheck
 from chains_runtime.server.injector import ServerInjector
 from chains_runtime.server.metrics import METRICS_CONTENT_TYPE, ChainletMetrics, MetricsSource
 from chains_runtime.server.request_id import request_id_of
@@ -65,18 +90,13 @@ from chains_runtime.server.streaming import ERROR, StreamOutcome, send_stream
 logger = logging.getLogger(__name__)
 
 CLIENT_GONE_STATUS: Final = 499
-"""Recorded (never sent) when the client left before its request body was complete."""
+"""Recorded (never sent) when the client left before its request body was complete, or while
+its call was queued or running (the call is then cancelled)."""
 
 _STREAM_CONTENT_TYPE_HEADER = (b"content-type", STREAM_CONTENT_TYPE.encode("latin-1"))
 _METRICS_CONTENT_TYPE_HEADER = (b"content-type", METRICS_CONTENT_TYPE.encode("latin-1"))
 _GET_METHODS = frozenset({"GET", "HEAD"})
-
-
-def create_app(chainlet_cls: type[ChainletBase], *, config: ServerConfig) -> ChainletApp:
-    """Serve ``chainlet_cls``; the request model and result encoder are derived now, the
-    instance is built at start-up (the ASGI lifespan) with the config's secrets and
-    dependencies."""
-    return ChainletApp(chainlet_cls, config)
+_DEADLINE_KEY = DEADLINE_HEADER.encode("latin-1")
 
 
 class ChainletApp:
@@ -92,11 +112,16 @@ class ChainletApp:
         self._extra_metrics = provider if isinstance(provider, MetricsSource) else None
         self._access_log = AccessLog(self.name)
         self._auth = Authenticator(config)
+        self._hosts = HostCheck(config.allowed_hosts)
+        self._checks_host = self._hosts.checks
+        self._cors = CorsPolicy(config.cors_origins) if config.cors_origins else None
         self._validate = spec.request_model.model_validate_json
         self._encode = spec.encode_result
         self._is_async = spec.is_async
         self._is_stream = spec.is_stream
         self._max_body = config.max_body_bytes
+        self._own_limit = config.run_remote_timeout_sec
+        self._watchlist = Watchlist()
         self._retry_after = (RETRY_AFTER_HEADER.encode("latin-1"), b"%d" % config.retry_after_sec)
         self._is_healthy = getattr(chainlet_cls, "is_healthy", None)
         self._instance: ChainletBase | None = None
@@ -125,7 +150,16 @@ class ChainletApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            if scope["path"] == RUN_REMOTE_PATH and scope["method"] == "POST":
+            is_call = scope["path"] == RUN_REMOTE_PATH and scope["method"] == "POST"
+            # A call's Host is checked in _run_remote, from the headers it reads anyway.
+            if not is_call and self._checks_host and await self.refuse_host(scope, send):
+                return
+            if self._cors is not None:
+                cors_send = await self._cors_send(scope, send)
+                if cors_send is None:  # a preflight, answered
+                    return
+                send = cors_send
+            if is_call:
                 await self._serve_run_remote(scope, receive, send)
             else:
                 await self._serve_operational(scope, send)
@@ -133,6 +167,53 @@ class ChainletApp:
             await self._lifespan(receive, send)
         else:  # websocket: not part of the protocol
             await send({"type": "websocket.close", "code": 1003})
+
+    async def refuse_host(self, scope: Scope, send: Send) -> bool:
+        """Answer 400 to a request whose ``Host`` the server does not serve (see
+        ``server.hosts``); True when it did."""
+        if self._hosts.allows(header_value(scope, b"host")):
+            return False
+        detail = self._host_not_allowed()
+        await send_response(send, 400, encode_error(detail), [JSON_CONTENT_TYPE_HEADER])
+        return True
+
+    def _host_not_allowed(self) -> ErrorDetail:
+        return ErrorDetail(
+            type="HostNotAllowed",
+            message="this server does not answer requests for that Host; allow the name in "
+            "the chainlet's allowed hosts (CHAINS_ALLOWED_HOSTS)",
+            chainlet=self.name,
+            status=400,
+        )
+
+    async def _cors_send(self, scope: Scope, send: Send) -> Send | None:
+        """``send`` adding the CORS headers for an allowed ``Origin``; None after answering a
+        preflight (``OPTIONS``) itself."""
+        cors = self._cors
+        assert cors is not None
+        origin = cors.allowed_origin(header_value(scope, b"origin"))
+        if scope["method"] == "OPTIONS" and scope["path"] == RUN_REMOTE_PATH:
+            if origin is None:
+                detail = ErrorDetail(
+                    type="OriginNotAllowed",
+                    message="this origin may not call the chainlet (CHAINS_CORS_ORIGINS)",
+                    chainlet=self.name,
+                    status=403,
+                )
+                await send_response(send, 403, encode_error(detail), [JSON_CONTENT_TYPE_HEADER])
+            else:
+                await send_response(send, 204, b"", cors.preflight_headers(origin))
+            return None
+        if origin is None:
+            return send
+        extra = cors.response_headers(origin)
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message["headers"], *extra]}
+            await send(message)
+
+        return send_with_cors
 
     # -- run_remote ----------------------------------------------------------------------
 
@@ -157,6 +238,8 @@ class ChainletApp:
         self, headers: dict[bytes, bytes], raw_id: bytes, receive: Receive, send: Send
     ) -> tuple[int, StreamOutcome | None]:
         """Answer one call; the status sent, and how a stream ended."""
+        if self._checks_host and not self._hosts.allows(headers.get(b"host")):
+            return await self._send_error(send, raw_id, self._host_not_allowed()), None
         if self._draining:
             message = "chainlet is shutting down; retry on another replica"
             extra = [self._retry_after, CONNECTION_CLOSE]
@@ -164,6 +247,26 @@ class ChainletApp:
         if not self._auth.allows(headers):
             message = "missing or invalid credentials"
             return await self._fail(send, raw_id, 401, "Unauthorized", message), None
+        budget_header = headers.get(_DEADLINE_KEY)
+        budget = deadline = None
+        if budget_header is not None or self._own_limit is not None:
+            try:
+                budget = budget_of(budget_header, self._own_limit)
+            except BadDeadlineHeader:
+                shown = (budget_header or b"")[:40].decode("latin-1")
+                message = (
+                    f"{DEADLINE_HEADER} must be the remaining time budget in whole milliseconds "
+                    f"(1 to {MAX_BUDGET_DIGITS} digits), got {shown!r}"
+                )
+                return await self._fail(send, raw_id, 400, "InvalidDeadline", message), None
+            if budget is not None:
+                deadline = monotonic() + budget
+        if not is_json_content_type(headers.get(b"content-type")):
+            message = (
+                f"a call's body must be JSON, sent with content-type: {JSON_CONTENT_TYPE}; "
+                f"got {_shown(headers.get(b'content-type'))}"
+            )
+            return await self._fail(send, raw_id, 415, "UnsupportedMediaType", message), None
         try:
             body = await read_body(receive, headers.get(b"content-length"), self._max_body)
         except BodyTooLarge:
@@ -171,6 +274,15 @@ class ChainletApp:
             return await self._fail(send, raw_id, 413, "PayloadTooLarge", message), None
         except ClientGone:
             return CLIENT_GONE_STATUS, None
+        constant = None
+        if b"NaN" in body or b"Infinity" in body:  # rare: parse again to tell strings apart
+            constant = non_finite_constant(body)
+        if constant is not None:
+            message = (
+                f"invalid run_remote arguments: the request holds the float {constant}, "
+                "which is not JSON"
+            )
+            return await self._fail(send, raw_id, 422, "ValidationError", message), None
         try:
             arguments = self._validate(body or b"{}")
         except pydantic.ValidationError as exc:
@@ -182,8 +294,29 @@ class ChainletApp:
             )
             retry = [self._retry_after]
             return await self._fail(send, raw_id, 503, "NotReady", message, retry), None
+        kwargs = arguments.__dict__
+        if deadline is not None:
+            DEADLINE.set(deadline)  # in this request's own task: it ends with the request
+        # Queue and call run under the deadline, and are cancelled if the caller leaves.
+        guard = CallGuard(receive, self._watchlist, deadline, budget)
+        content = b""
         try:
-            await gate.acquire()
+            with guard:
+                if deadline is not None and deadline <= monotonic():
+                    raise no_time_left()
+                if not gate.try_acquire():
+                    guard.watch()  # a queued call whose caller left must never start
+                    await gate.acquire()
+                if self._is_stream:
+                    pass
+                elif self._is_async:
+                    try:
+                        result = await self._call(**kwargs)
+                    finally:
+                        gate.release()
+                    content = self._encode(result)
+                else:
+                    content = self._encode(await self._call_in_thread(gate, kwargs))
         except QueueFullError:
             self.metrics.queue_rejections += 1
             message = (
@@ -192,36 +325,46 @@ class ChainletApp:
             )
             retry = [self._retry_after]
             return await self._fail(send, raw_id, 503, "Overloaded", message, retry), None
-        kwargs = arguments.__dict__
-        if self._is_stream:
-            return 200, await self._stream(gate, kwargs, raw_id, receive, send)
-        try:
-            try:
-                if self._is_async:
-                    result = await self._call(**kwargs)
-                else:
-                    result = await self._call_in_thread(kwargs)
-            finally:
-                gate.release()
-            content = self._encode(result)
+        except CallerGone:
+            return CLIENT_GONE_STATUS, None
         except Exception as exc:
-            return await self._send_error(send, raw_id, self._exception_detail(exc)), None
+            detail = self._exception_detail(exc, headers, raw_id)
+            return await self._send_error(send, raw_id, detail), None
+        if self._is_stream:
+            stream = self._stream(gate, kwargs, deadline, budget, headers, raw_id, receive, send)
+            return 200, await stream
         await send_response(
             send, 200, content, [JSON_CONTENT_TYPE_HEADER, (REQUEST_ID_KEY, raw_id)]
         )
         return 200, None
 
-    def _call_in_thread(self, kwargs: dict[str, Any]) -> asyncio.Future[Any]:
-        """A sync ``run_remote`` on one of ``predict_concurrency`` threads, in this context
-        (so ``current_request_id()`` and the stubs see the request id)."""
+    async def _call_in_thread(self, gate: ConcurrencyGate, kwargs: dict[str, Any]) -> Any:
+        """A sync ``run_remote`` in the gate's slot, which is freed when the call ends.
+
+        It runs on one of ``predict_concurrency`` threads, in this context (so
+        ``current_request_id()``, the deadline and the stubs see the request). A thread
+        cannot be interrupted: when the call is cancelled (its caller left, its deadline
+        passed) the caller is answered at once, but the slot stays taken until the thread
+        returns, so no more threads run than ``predict_concurrency``.
+        """
+        assert self._executor is not None  # made at start-up for a sync run_remote
         context = contextvars.copy_context()
-        call = functools.partial(context.run, self._call, **kwargs)
-        return asyncio.get_running_loop().run_in_executor(self._executor, call)
+        future = self._executor.submit(functools.partial(context.run, self._call, **kwargs))
+        try:
+            return await asyncio.wrap_future(future)
+        finally:
+            if future.done():  # finished, or cancelled before its thread started
+                gate.release()
+            else:
+                future.add_done_callback(_release_from_thread(gate, asyncio.get_running_loop()))
 
     async def _stream(
         self,
         gate: ConcurrencyGate,
         kwargs: dict[str, Any],
+        deadline: float | None,
+        budget: float | None,
+        headers: dict[bytes, bytes],
         raw_id: bytes,
         receive: Receive,
         send: Send,
@@ -245,8 +388,10 @@ class ChainletApp:
                 receive=receive,
                 send=send,
                 headers=[_STREAM_CONTENT_TYPE_HEADER, (REQUEST_ID_KEY, raw_id)],
-                error_frame=self._error_frame,
+                error_frame=lambda exc: self._error_frame(exc, headers, raw_id),
                 finished=release,
+                deadline=deadline,
+                expired=lambda: deadline_exceeded(budget or 0.0),
             )
         finally:
             release()
@@ -259,11 +404,41 @@ class ChainletApp:
             self.metrics.stream_errors += 1
         return outcome
 
-    def _error_frame(self, exc: Exception) -> bytes:
-        return encode_error_frame(self._exception_detail(exc))
+    def _error_frame(self, exc: Exception, headers: dict[bytes, bytes], raw_id: bytes) -> bytes:
+        detail = self._exception_detail(exc, headers, raw_id)
+        return encode_error_frame(detail.model_copy(update={"request_id": _text(raw_id)}))
 
-    def _exception_detail(self, exc: Exception) -> ErrorDetail:
-        return exception_detail(exc, self.name, include_traceback=self.config.include_traceback)
+    def _exception_detail(
+        self, exc: Exception, headers: dict[bytes, bytes], raw_id: bytes
+    ) -> ErrorDetail:
+        """The envelope of an exception from ``run_remote``, logged with its traceback.
+
+        Callers with the service token (other chainlets) get the traceback; outside callers
+        only where ``expose_tracebacks`` is on (``chains-run``), else it stays in this log."""
+        detail = exception_detail(exc, self.name, include_traceback=True)
+        request_id = _text(raw_id)
+        if detail.chainlet == self.name and detail.traceback is not None:  # raised here
+            logger.error(
+                "run_remote of %s raised %s (request_id=%s)",
+                self.name,
+                detail.type,
+                request_id,
+                exc_info=exc,
+            )
+        shown = self.config.expose_tracebacks or (
+            self.config.include_traceback and self._auth.is_internal(headers)
+        )
+        if shown or detail.traceback is None:
+            return detail
+        if detail.chainlet != self.name:
+            logger.error(
+                "dependency %s failed with %s (request_id=%s); its traceback:\n%s",
+                detail.chainlet,
+                detail.type,
+                request_id,
+                detail.traceback.rstrip(),
+            )
+        return detail.model_copy(update={"traceback": None})
 
     async def _fail(
         self,
@@ -283,6 +458,7 @@ class ChainletApp:
         headers = [JSON_CONTENT_TYPE_HEADER, (REQUEST_ID_KEY, raw_id)]
         if extra:
             headers += extra
+        detail = detail.model_copy(update={"request_id": _text(raw_id)})
         await send_response(send, detail.status, encode_error(detail), headers)
         return detail.status
 
@@ -402,3 +578,25 @@ class ChainletApp:
                 logger.exception("closing the dependency clients of %s failed", self.name)
         if self._executor is not None:
             self._executor.shutdown(wait=False)
+
+
+def _release_from_thread(
+    gate: ConcurrencyGate, loop: asyncio.AbstractEventLoop
+) -> Callable[[Future[Any]], None]:
+    """A done-callback of a cancelled sync call's thread: free its slot on the loop."""
+
+    def release(_: Future[Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # a closed loop has nothing left to gate
+            loop.call_soon_threadsafe(gate.release)
+
+    return release
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("latin-1")
+
+
+def _shown(value: bytes | None) -> str:
+    if value is None:
+        return "no content-type"
+    return repr(value[:100].decode("latin-1"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Final
 
 import anyio.lowlevel
-from starlette.types import Receive, Send
+from starlette.types import Receive, Scope, Send
 
 from chains_runtime.protocol import JSON_CONTENT_TYPE, REQUEST_ID_HEADER
 
@@ -15,6 +15,27 @@ Headers = list[tuple[bytes, bytes]]
 JSON_CONTENT_TYPE_HEADER: Final = (b"content-type", JSON_CONTENT_TYPE.encode("latin-1"))
 REQUEST_ID_KEY: Final = REQUEST_ID_HEADER.encode("latin-1")
 CONNECTION_CLOSE: Final = (b"connection", b"close")
+
+
+_JSON_MEDIA_TYPE: Final = JSON_CONTENT_TYPE.encode("latin-1")
+
+
+def is_json_content_type(value: bytes | None) -> bool:
+    """Whether a ``content-type`` header value is ``application/json`` (parameters such as
+    ``charset`` allowed, case ignored)."""
+    if value == _JSON_MEDIA_TYPE:
+        return True
+    if value is None:
+        return False
+    return value.split(b";", 1)[0].strip().lower() == _JSON_MEDIA_TYPE
+
+
+def header_value(scope: Scope, name: bytes) -> bytes | None:
+    """The value of the first header ``name`` (lower case) of an HTTP scope, or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
 
 
 class BodyTooLarge(Exception):

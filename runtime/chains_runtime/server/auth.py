@@ -30,6 +30,13 @@ class Authenticator:
         self._token = config.service_token.encode() if config.service_token else None
         self._api_key = config.api_key.encode() if config.api_key is not None else None
 
+    def is_internal(self, headers: Mapping[bytes, bytes]) -> bool:
+        """Whether the request carries the valid service token (a call from another chainlet)."""
+        if self._token is None:
+            return False
+        token = headers.get(_SERVICE_TOKEN_KEY)
+        return token is not None and hmac.compare_digest(token, self._token)
+
     def allows(self, headers: Mapping[bytes, bytes]) -> bool:
         """``headers``: the request's headers by lower-case name."""
         if self._open:

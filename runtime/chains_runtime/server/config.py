@@ -37,6 +37,17 @@ class ServerConfig:
       per secret, named by its key): see ``load_secrets``; the chainlet sees only the keys it
       declares.
     - ``dependency_provider``: builds the object for each ``depends(X)`` parameter.
+    - ``run_remote_timeout_sec``: the longest a call may take from its arrival (queueing
+      included); past it, 504 ``DeadlineExceeded`` and the call is cancelled. A caller's
+      ``x-chains-deadline-ms`` budget shortens it. None: no limit of its own.
+    - ``include_traceback``: error envelopes to internal callers (those that send the service
+      token: the other chainlets) carry the traceback; ``expose_tracebacks``: so do the
+      answers to outside callers (off by default: they get type, message, chainlet and request
+      id, and the traceback goes to the log).
+    - ``allowed_hosts``: the ``Host`` names answered (see ``server.hosts``); None answers any.
+    - ``cors_origins``: web origins allowed to call from a browser (see ``server.cors``).
+    - ``api_docs``: serve ``GET /openapi.json`` and ``GET /docs`` (open, like the operational
+      endpoints: they describe the interface and hold no data or secret); False answers 404.
     """
 
     service_token: str | None = None
@@ -53,6 +64,11 @@ class ServerConfig:
     chainlet_to_service: Mapping[str, DeployedServiceDescriptor] = field(default_factory=dict)
     dependency_provider: DependencyProvider | None = None
     include_traceback: bool = True
+    run_remote_timeout_sec: float | None = None
+    expose_tracebacks: bool = False
+    allowed_hosts: tuple[str, ...] | None = None
+    cors_origins: tuple[str, ...] = ()
+    api_docs: bool = True
 
     def __post_init__(self) -> None:
         if self.require_service_token and not self.service_token:
@@ -65,6 +81,10 @@ class ServerConfig:
             )
         if self.queue_size < 0:
             raise ChainsUsageError(f"queue_size must be >= 0, got {self.queue_size}")
+        if self.run_remote_timeout_sec is not None and not self.run_remote_timeout_sec > 0:
+            raise ChainsUsageError(
+                f"run_remote_timeout_sec must be > 0, got {self.run_remote_timeout_sec}"
+            )
         if self.retry_after_sec < 0:
             raise ChainsUsageError(f"retry_after_sec must be >= 0, got {self.retry_after_sec}")
 

@@ -1,8 +1,15 @@
-"""Bound concurrent ``run_remote`` calls, with a bounded queue of waiting ones."""
+"""Bound concurrent ``run_remote`` calls, with a bounded queue of waiting ones.
+
+A counter and a queue of futures rather than ``asyncio.Semaphore``: taking a free slot is
+``try_acquire()``, a plain method (no coroutine, no scan of the waiters), and a released slot
+goes straight to the first caller still waiting, in arrival order.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 
 
 class QueueFullError(Exception):
@@ -12,27 +19,53 @@ class QueueFullError(Exception):
 class ConcurrencyGate:
     """``limit`` callers at once; up to ``queue_size`` more wait; further callers are refused."""
 
+    __slots__ = ("_free", "_queue_size", "_waiters")
+
     def __init__(self, limit: int, queue_size: int) -> None:
-        self._semaphore = asyncio.Semaphore(limit)
+        self._free = limit
         self._queue_size = queue_size
-        self._waiting = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     @property
     def waiting(self) -> int:
-        return self._waiting
+        return len(self._waiters)
+
+    @property
+    def busy(self) -> bool:
+        """Every slot is taken: ``acquire`` would have to wait (or refuse)."""
+        return self._free == 0
+
+    def try_acquire(self) -> bool:
+        """Take a free slot if there is one (True); never waits."""
+        if self._free > 0:
+            self._free -= 1
+            return True
+        return False
 
     async def acquire(self) -> None:
         """Take a slot, waiting in the queue if needed; raise QueueFullError if it is full."""
-        if not self._semaphore.locked():
-            await self._semaphore.acquire()  # a free slot: no wait
+        if self.try_acquire():
             return
-        if self._waiting >= self._queue_size:
+        if len(self._waiters) >= self._queue_size:
             raise QueueFullError
-        self._waiting += 1
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
         try:
-            await self._semaphore.acquire()
-        finally:
-            self._waiting -= 1
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot just as it was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # release() may have dropped it
+                    self._waiters.remove(waiter)
+            raise
 
     def release(self) -> None:
-        self._semaphore.release()
+        """Free a slot: the first caller still waiting gets it, else it becomes free."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1

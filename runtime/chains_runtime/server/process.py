@@ -1,4 +1,4 @@
-"""``ChainletServer``: uvicorn's server for a ``ChainletApp``, draining it on a stop signal.
+"""``ChainletServer``: uvicorn's server for a chainlet's app, draining it on a stop signal.
 
 On SIGTERM / SIGINT the app drains first (new calls answer 503 ``ShuttingDown``, ``/readyz``
 503), then uvicorn stops listening, lets the calls in flight finish (up to its
@@ -11,16 +11,19 @@ with its request id (see ``access_log``).
 from __future__ import annotations
 
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import uvicorn
 
-from chains_runtime.server.app import ChainletApp
+if TYPE_CHECKING:
+    from chains_runtime.server.app import ChainletApp
+    from chains_runtime.server.fastapi_app import ChainletFastAPI
 
 
 class ChainletServer(uvicorn.Server):
     """uvicorn's server, telling the app to drain the moment a stop signal arrives."""
 
-    def __init__(self, config: uvicorn.Config, app: ChainletApp) -> None:
+    def __init__(self, config: uvicorn.Config, app: ChainletFastAPI | ChainletApp) -> None:
         super().__init__(config)
         self.chainlet_app = app
 

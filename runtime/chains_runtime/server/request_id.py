@@ -1,11 +1,13 @@
 """The request id of a ``run_remote`` call: taken from ``x-request-id`` or made up.
 
 An incoming id is kept when it is 1 to 128 visible ASCII characters (so it is safe to log and
-to send on); anything else is replaced by a fresh one, 32 hex digits like the client's.
+to send on); anything else is replaced by a fresh one, 32 hex digits like the client's (unique: a random
+part per process and a counter).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 
@@ -21,8 +23,17 @@ def request_id_of(incoming: bytes | None) -> tuple[str, bytes]:
     """The id to serve a request under, as text and as header bytes."""
     if incoming is not None and _is_valid(incoming):
         return incoming.decode("ascii"), incoming
-    fresh = os.urandom(16).hex()
+    fresh = _fresh_id()
     return fresh, fresh.encode("ascii")
+
+
+_PROCESS_PART = os.urandom(8).hex()
+_sequence = itertools.count(int.from_bytes(os.urandom(8), "big"))
+
+
+def _fresh_id() -> str:
+    """32 hex digits: 16 random per process, then a counter (no system call per request)."""
+    return f"{_PROCESS_PART}{next(_sequence) & 0xFFFF_FFFF_FFFF_FFFF:016x}"
 
 
 class RequestIdMiddleware:

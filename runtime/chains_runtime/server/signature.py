@@ -7,13 +7,14 @@ import inspect
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import pydantic
 import pydantic_core
 
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.errors import ChainsUsageError
+from chains_runtime.finite_json import ensure_finite
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,37 @@ class RunRemoteSpec:
         )
 
 
+_RESULT: Final = "the result of run_remote"
+
+
 def _result_encoder(returns: Any, is_stream: bool) -> Callable[[Any], bytes]:
+    """Encodes a result as JSON; a NaN or infinite float raises ``NonFiniteFloatError``.
+
+    Inside a pydantic model, the model's own ``ser_json_inf_nan`` decides (pydantic's default
+    writes ``null``); everywhere else such a float is an error, never ``null`` or ``NaN``.
+    """
     if is_stream or returns is inspect.Signature.empty or returns is Any:
-        return pydantic_core.to_json
+        return _encode_untyped
     origin = typing.get_origin(returns)
     if origin in (collections.abc.Awaitable, collections.abc.Coroutine):
         returns = typing.get_args(returns)[-1]
-    adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(returns)
-    return adapter.dump_json
+    if isinstance(returns, type) and issubclass(returns, pydantic.BaseModel):
+        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(returns)
+    else:  # keep non-finite floats visible, so the check below can refuse them
+        adapter = pydantic.TypeAdapter(returns, config=_KEEP_NON_FINITE)
+    dump_json = adapter.dump_json
+
+    def encode(result: Any) -> bytes:
+        encoded = dump_json(result)
+        if b"NaN" in encoded or b"Infinity" in encoded:  # rare: the full check
+            ensure_finite(encoded, _RESULT)
+        return encoded
+
+    return encode
+
+
+_KEEP_NON_FINITE: Final = pydantic.ConfigDict(ser_json_inf_nan="constants")
+
+
+def _encode_untyped(result: Any) -> bytes:
+    return ensure_finite(pydantic_core.to_json(result), _RESULT)

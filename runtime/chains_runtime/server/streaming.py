@@ -7,7 +7,9 @@ user's generator and frees the concurrency slot).
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable
+from time import monotonic
 from typing import Any, Final, Literal
 
 import anyio
@@ -31,13 +33,17 @@ async def send_stream(
     headers: Headers,
     error_frame: Callable[[Exception], bytes],
     finished: Callable[[], None],
+    deadline: float | None = None,
+    expired: Callable[[], Exception] | None = None,
 ) -> StreamOutcome:
     """Send ``stream`` as the response body; says how it ended.
 
     An exception from the stream (or an item that cannot be encoded) becomes the error frame
     ``error_frame(exc)`` and no end frame is sent, so a failed stream never looks complete.
     ``finished()`` runs once the stream is exhausted or failed, before the last frame is sent:
-    a caller that has read the last frame finds the chainlet's slot free again.
+    a caller that has read the last frame finds the chainlet's slot free again. The whole
+    stream must end by ``deadline`` (``time.monotonic()`` seconds): past it the stream is
+    stopped and its last frame is ``error_frame(expired())``.
     """
     outcome: StreamOutcome = DISCONNECTED
     async with anyio.create_task_group() as watcher:
@@ -47,7 +53,9 @@ async def send_stream(
             watcher.cancel_scope.cancel()
 
         watcher.start_soon(stop_when_gone)
-        outcome = await _send_frames(stream, send, headers, error_frame, finished)
+        outcome = await _send_frames(
+            stream, send, headers, error_frame, finished, deadline, expired
+        )
         watcher.cancel_scope.cancel()
     return outcome
 
@@ -58,25 +66,32 @@ async def _send_frames(
     headers: Headers,
     error_frame: Callable[[Exception], bytes],
     finished: Callable[[], None],
+    deadline: float | None,
+    expired: Callable[[], Exception] | None,
 ) -> StreamOutcome:
     try:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
     except OSError:
         return DISCONNECTED
     iterator = stream.__aiter__()
-    while True:
-        try:  # only the user's stream and the encoding: a failure here is the stream's
-            frame = encode_data_frame(await iterator.__anext__())
-        except StopAsyncIteration:
-            last, outcome = END_FRAME, COMPLETE
-            break
-        except Exception as exc:
-            last, outcome = error_frame(exc), ERROR
-            break
-        try:
-            await send({"type": "http.response.body", "body": frame, "more_body": True})
-        except OSError:
-            return DISCONNECTED
+    last, outcome = END_FRAME, COMPLETE
+    ends_at = math.inf if deadline is None else anyio.current_time() + deadline - monotonic()
+    with anyio.CancelScope(deadline=ends_at) as scope:
+        while True:
+            try:  # only the user's stream and the encoding: a failure here is the stream's
+                frame = encode_data_frame(await iterator.__anext__())
+            except StopAsyncIteration:
+                break
+            except Exception as exc:
+                last, outcome = error_frame(exc), ERROR
+                break
+            try:
+                await send({"type": "http.response.body", "body": frame, "more_body": True})
+            except OSError:
+                return DISCONNECTED
+    if scope.cancelled_caught:  # the deadline passed
+        last = error_frame(expired() if expired is not None else TimeoutError("deadline"))
+        outcome = ERROR
     finished()
     try:
         await send({"type": "http.response.body", "body": last})

@@ -1,0 +1,58 @@
+"""JSON has no NaN or Infinity: find those constants in encoded JSON, cheaply.
+
+Python's and pydantic-core's encoders write ``NaN``, ``Infinity`` and ``-Infinity`` for
+non-finite floats, and their parsers accept them, but no other JSON parser does. The server
+refuses them in requests (422), and they are never written into a result, a stream frame or a
+dependency call: encoding one raises ``NonFiniteFloatError``.
+
+The check is two substring searches over the encoded bytes; only when one of them hits (a
+non-finite float, or a string that happens to contain the letters) is the text parsed again
+to tell the two apart.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Final
+
+_MARKERS: Final = (b"NaN", b"Infinity")
+
+
+class NonFiniteFloatError(ValueError):
+    """A value holds a NaN or infinite float, which JSON cannot carry."""
+
+
+class _Found(Exception):
+    def __init__(self, constant: str) -> None:
+        super().__init__(constant)
+        self.constant = constant
+
+
+def _raise_found(constant: str) -> object:
+    raise _Found(constant)
+
+
+def non_finite_constant(encoded: bytes) -> str | None:
+    """The first ``NaN``/``Infinity``/``-Infinity`` constant in the JSON text ``encoded``, or
+    None (the same letters inside a string do not count; text that is not JSON gives None)."""
+    if _MARKERS[0] not in encoded and _MARKERS[1] not in encoded:
+        return None
+    try:
+        json.loads(encoded, parse_constant=_raise_found)
+    except _Found as found:
+        return found.constant
+    except ValueError:
+        return None
+    return None
+
+
+def ensure_finite(encoded: bytes, what: str) -> bytes:
+    """``encoded``, unless it holds a non-finite float: then ``NonFiniteFloatError`` saying
+    that ``what`` (e.g. "the result of run_remote") cannot be sent."""
+    constant = non_finite_constant(encoded)
+    if constant is not None:
+        raise NonFiniteFloatError(
+            f"{what} contains the float {constant}, which JSON cannot carry; send None "
+            "(declare the type `float | None`) or a string such as 'nan' instead"
+        )
+    return encoded

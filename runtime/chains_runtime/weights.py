@@ -1,0 +1,155 @@
+"""Download a chainlet's declared weights into its cache volume, once.
+
+The servers chains-build generates call :func:`ensure_weights` before serving when the chain
+declares ``Assets(cached=[ModelRepo(...)])`` or ``Assets(weights=[WeightsSource(...)])``. Each
+item is a dict (written into the generated server, so it needs no configuration)::
+
+    {"kind": "hf", "source": "org/repo", "revision": "main", "target": "/app/model_cache/x",
+     "allow_patterns": [...], "ignore_patterns": [...], "hub_cache": false,
+     "secret": "hf_access_token"}
+
+``kind`` is ``"hf"`` (a Hugging Face repo, through ``huggingface_hub.snapshot_download``:
+into ``target`` itself, or with ``hub_cache`` into the hub cache at ``target``) or ``"https"``
+(one file, saved in ``target`` under the URL's last path segment). A finished item leaves a
+marker file ``.chains-weights-<hash>`` in its target; while it is there the item is not fetched
+again, so a volume kept across restarts (a PersistentVolumeClaim, a Compose volume) is filled
+once. ``secret`` names a declared secret holding an access token, read like the chainlet's
+secrets (``CHAINS_SECRET_<key>``, else the file in the wiring's secrets folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger("chains_runtime.weights")
+
+MARKER_PREFIX = ".chains-weights-"
+SECRET_ENV_PREFIX = "CHAINS_SECRET_"
+DEFAULT_SECRETS_DIR = Path("/secrets")
+
+
+class WeightsError(RuntimeError):
+    """A declared weights source could not be downloaded."""
+
+
+def marker_name(item: Mapping[str, Any]) -> str:
+    """The marker file of ``item``: changes when anything about the item changes."""
+    text = json.dumps(dict(item), sort_keys=True, separators=(",", ":"))
+    return MARKER_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def ensure_weights(
+    items: Sequence[Mapping[str, Any]], *, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Fetch every item that has no marker yet; the targets fetched now (for logs and tests)."""
+    env = os.environ if environ is None else environ
+    fetched = []
+    for item in items:
+        target = Path(str(item["target"]))
+        marker = target / marker_name(item)
+        if marker.exists():
+            logger.info("weights %s: already in %s", item["source"], target)
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        token = _token(item.get("secret"), env)
+        logger.info("weights %s: downloading into %s", item["source"], target)
+        if item["kind"] == "hf":
+            _fetch_hf(item, target, token)
+        elif item["kind"] == "https":
+            _fetch_url(str(item["source"]), target, token)
+        else:
+            raise WeightsError(f"unknown weights kind {item['kind']!r}")
+        marker.write_text(json.dumps(dict(item), sort_keys=True) + "\n", encoding="utf-8")
+        fetched.append(str(target))
+    return fetched
+
+
+def main_guard(items: Sequence[Mapping[str, Any]]) -> int | None:
+    """``ensure_weights`` for a generated server: None when done, else exit status 1 after
+    one line on stderr saying what failed."""
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    try:
+        ensure_weights(items)
+    except (WeightsError, OSError) as exc:
+        sys.stderr.write(f"chains_runtime.weights: {exc}\n")
+        return 1
+    return None
+
+
+def _token(key: object, env: Mapping[str, str]) -> str | None:
+    if not isinstance(key, str) or not key:
+        return None
+    if SECRET_ENV_PREFIX + key in env:
+        return env[SECRET_ENV_PREFIX + key].strip() or None
+    path = _secrets_dir(env) / key
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _secrets_dir(env: Mapping[str, str]) -> Path:
+    text = env.get("CHAINS_CONFIG")
+    if text is None and env.get("CHAINS_CONFIG_FILE"):
+        try:
+            text = Path(env["CHAINS_CONFIG_FILE"]).read_text(encoding="utf-8")
+        except OSError:
+            text = None
+    try:
+        found = json.loads(text).get("secrets_dir") if text else None
+    except (ValueError, AttributeError):
+        found = None
+    return Path(found) if isinstance(found, str) else DEFAULT_SECRETS_DIR
+
+
+def _fetch_hf(item: Mapping[str, Any], target: Path, token: str | None) -> None:
+    try:
+        from huggingface_hub import snapshot_download  # type: ignore[import-not-found]
+    except ImportError:
+        raise WeightsError(
+            f"weights {item['source']}: huggingface_hub is not installed in the image; add "
+            "huggingface_hub to the chainlet's pip_requirements"
+        ) from None
+    where: dict[str, Any] = (
+        {"cache_dir": str(target)} if item.get("hub_cache") else {"local_dir": str(target)}
+    )
+    try:
+        snapshot_download(
+            repo_id=str(item["source"]),
+            revision=str(item.get("revision") or "") or None,
+            allow_patterns=list(item.get("allow_patterns") or []) or None,
+            ignore_patterns=list(item.get("ignore_patterns") or []) or None,
+            token=token,
+            **where,
+        )
+    except Exception as exc:  # the hub raises many kinds; each is a failed download here
+        raise WeightsError(f"weights {item['source']}: {type(exc).__name__}: {exc}") from exc
+
+
+def _fetch_url(url: str, target: Path, token: str | None) -> None:
+    name = Path(urllib.parse.urlsplit(url).path).name
+    if not name:
+        raise WeightsError(f"weights {url}: the URL names no file")
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    handle, partial = tempfile.mkstemp(prefix=f".{name}.", dir=target)
+    try:
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(request, timeout=60) as got:
+            shutil.copyfileobj(got, out, length=1 << 20)
+        os.chmod(partial, 0o644)
+        os.replace(partial, target / name)
+    except OSError as exc:
+        Path(partial).unlink(missing_ok=True)
+        raise WeightsError(f"weights {url}: {exc}") from exc

@@ -1,0 +1,51 @@
+"""CH723 unpinned-torch-on-gpu: a GPU chainlet whose pip_requirements do not pin torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chains_lint.rules.remote_config.examples import chainlet_example
+from tests.lint_helpers import lint_text
+
+
+def _config(requirements: list[str], compute: str) -> str:
+    return chainlet_example(
+        "chains.RemoteConfig(\n"
+        f"        docker_image=chains.DockerImage(pip_requirements={requirements!r}),\n"
+        f"        compute={compute},\n"
+        "    )"
+    )
+
+
+@pytest.mark.parametrize(
+    ("requirements", "compute", "reported"),
+    [
+        (["numpy", "torch"], 'chains.Compute(gpu="L4")', "`torch`"),
+        (["torch>=2.4"], 'chains.Compute(instance_type="H100:8x80")', "`torch>=2.4`"),
+        (["torch~=2.3"], 'chains.Compute(gpu="B200")', "`torch~=2.3`"),
+        (["Torch[opt]"], 'chains.Compute(gpu="A10G")', "`Torch[opt]`"),
+        (["torch==2.7.1"], 'chains.Compute(gpu="B200")', None),
+        (["torch==2.6.*"], 'chains.Compute(gpu="L4")', None),
+        (["torch~=2.8.0"], 'chains.Compute(gpu="L4")', None),
+        (["torch==2.4.1+cu124"], 'chains.Compute(gpu="H100")', None),
+        (["torch"], "chains.Compute(cpu_count=2)", None),
+        (["torch"], 'chains.Compute(instance_type="CPU:4x16")', None),
+        (["torchvision", "numpy"], 'chains.Compute(gpu="L4")', None),
+    ],
+)
+def test_unpinned_torch_is_reported_only_on_gpu_chainlets(
+    tmp_path: Path, requirements: list[str], compute: str, reported: str | None
+) -> None:
+    source = _config(requirements, compute)
+    diagnostics = lint_text(tmp_path, source, select=("CH723",))
+    if reported is None:
+        assert diagnostics == []
+        return
+    assert len(diagnostics) == 1
+    diagnostic = diagnostics[0]
+    assert diagnostic.severity.value == "warning"
+    assert diagnostic.message.startswith(f"{reported} does not pin torch on a chainlet with GPU ")
+    line = source.lstrip("\n").splitlines()[diagnostic.span.line - 1]
+    assert "pip_requirements=" in line
