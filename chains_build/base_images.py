@@ -3,10 +3,12 @@
 CPU chainlets run on ``python:X.Y-slim``; when they install torch, it comes from the PyTorch
 CPU index. GPU chainlets run on an ``nvidia/cuda`` cuDNN runtime image whose CUDA is the CUDA
 of the torch build they install (``chains_build.torch_builds``): PyPI's wheel when it has
-kernels for the GPU, else the PyTorch index's build for a CUDA that has; an unpinned torch is
-held to the newest torch the tables know. The image is the lowest NVIDIA still supports of that
-CUDA major version at or above the wheel's CUDA. A GPU chainlet without torch gets the lowest
-supported image that serves the GPU. ``DockerImage.base_image`` (a ``CustomImage``) wins over
+kernels for the GPU, else the PyTorch index's build for a CUDA that has; an unpinned torch, or
+one a known package brings in (``TORCH_DEPENDENTS``), gets the build with the lowest CUDA that
+serves the GPU on a supported image (the oldest driver). The image is the lowest NVIDIA still
+supports of that CUDA major version at or above the wheel's CUDA. A GPU chainlet without torch
+gets the lowest supported image that serves the GPU. Grace (aarch64) GPUs are refused: the
+images are x86_64 (``GRACE_GPUS``). ``DockerImage.base_image`` (a ``CustomImage``) wins over
 the tables, and ``--base-image`` wins over everything. Every choice records one sentence per
 fact that decided it, which ``chains-build --explain`` prints.
 """
@@ -28,7 +30,7 @@ from chains_lint.model.accelerators import (
     accelerator_ignoring_case,
 )
 from chains_lint.model.remote_config.constructors import BASETEN_IMAGE_PREFIX
-from chains_lint.model.torch_requirements import TORCH_PIN, names_torch
+from chains_lint.model.torch_requirements import TORCH_PIN, names_torch, torch_dependent
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ CUDA_IMAGES: tuple[CudaImage, ...] = (
     CudaImage("13.1", "nvidia/cuda:13.1.2-cudnn-runtime-ubuntu24.04", "24.04"),
     CudaImage("13.2", "nvidia/cuda:13.2.1-cudnn-runtime-ubuntu24.04", "24.04"),
 )
+
+GRACE_GPUS = frozenset({"GB300", "GH200", "GB200"})
+"""GPUs on NVIDIA Grace (aarch64) machines. chains-build builds x86_64 images only (its torch
+tables are the x86_64 wheels, locks resolve for x86_64, the manifests select no architecture),
+so it refuses them rather than emit images that cannot start there."""
 
 CPU_IMAGE = "python:{version}-slim"
 MIN_PYTHON = (3, 10)
@@ -145,6 +152,8 @@ def choose_base_image(
     """
     if python_executable is not None:
         checks.check_executable(chainlet, python_executable)
+    if gpu is not None:
+        _refuse_grace(chainlet, gpu)
     if override is not None:
         checks.check_image_reference("--base-image", override)
         named = _named_image(
@@ -176,6 +185,17 @@ def choose_base_image(
         has_python=True,
         package_index=index,
     )
+
+
+def _refuse_grace(chainlet: str, gpu: str) -> None:
+    found = accelerator(gpu) or accelerator_ignoring_case(gpu)
+    name = found.name if found is not None else gpu.strip().upper()
+    if name in GRACE_GPUS:
+        raise BuildError(
+            f"chainlet `{chainlet}`: GPU {name} runs on Grace (arm64/aarch64) machines, and "
+            "chains-build builds x86_64 images only (arm64 is not supported yet); choose an "
+            "x86_64 GPU such as B300 or B200"
+        )
 
 
 def _with_cpu_torch(base: BaseImage, gpu: str | None, requirements: Sequence[str]) -> BaseImage:
@@ -232,7 +252,10 @@ def _cuda_image(
             f"chainlet: it would not use the GPU; pin torch=={pin.version or pin.minor + '.0'} "
             "(or a +cuXYZ build), or drop the GPU"
         )
+    brought_by = None
     if pin is None and not names_torch(requirements):
+        brought_by = torch_dependent(requirements)
+    if pin is None and not names_torch(requirements) and brought_by is None:
         image = _lowest_supported(gpu.min_cuda)
         if image is None:
             raise BuildError(
@@ -241,8 +264,8 @@ def _cuda_image(
             )
         reasons += [
             "no torch in the requirements: the lowest CUDA image NVIDIA supports that serves "
-            f"the GPU, {image.cuda} (a torch another package brings keeps its own CUDA: list "
-            "torch to choose it)",
+            f"the GPU, {image.cuda} (a torch a package chains-build does not know brings in "
+            "keeps PyPI's CUDA: list torch to choose it)",
         ]
         return _gpu_base(image, reasons, python_version, None, ())
     build = choose_torch_build(
@@ -252,6 +275,8 @@ def _cuda_image(
         minor=pin.minor if pin else None,
         version=pin.version if pin else None,
         local_cuda=pin.cuda if pin else None,
+        image_cuda=_supported_image_cuda,
+        brought_by=brought_by,
     )
     reasons += build.reasons
     image = _image_for(build.cuda)
@@ -308,6 +333,12 @@ def _image_for(cuda: str) -> CudaImage | None:
     return next((image for image in fitting if image.supported), fitting[0] if fitting else None)
 
 
+def _supported_image_cuda(cuda: str) -> str | None:
+    """The CUDA of the supported image a torch build for ``cuda`` runs on; None: none is."""
+    image = _image_for(cuda)
+    return image.cuda if image is not None and image.supported else None
+
+
 def _lowest_supported(minimum: str) -> CudaImage | None:
     return next(
         (
@@ -328,7 +359,13 @@ def cpu_torch_index(requirements: Sequence[str]) -> tuple[str | None, str | None
             f"without a GPU: installed from {index_url(pin.cuda)} as written"
         )
     if pin is None and not names_torch(requirements):
-        return None, None
+        brought_by = torch_dependent(requirements)
+        if brought_by is None:
+            return None, None
+        return index_url(None), (
+            f"torch from the CPU builds ({index_url(None)}, uv --torch-backend cpu): "
+            f"{brought_by} brings it in, and without a GPU no CUDA libraries are needed"
+        )
     return index_url(None), (
         f"torch from the CPU builds ({index_url(None)}): no GPU, so no CUDA libraries "
         "(gigabytes smaller)"

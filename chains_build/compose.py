@@ -12,7 +12,10 @@ the chainlet loads and failing fast when its ``__init__`` raised.
 No secret value is in the file: the service token and the entrypoint's API key come from the
 environment of ``docker compose`` (or the ``.env`` file next to the compose file, where
 ``chains_build.env_file`` puts a random token on the first build); the entrypoint is published
-on 127.0.0.1 unless ``--publish`` says otherwise, and then the API key is required; GPU
+on 127.0.0.1 unless ``--publish`` says otherwise, and then the API key is required. Published
+on loopback, the entrypoint (bound to the container's 0.0.0.0, where the runtime checks no
+``Host``) gets ``CHAINS_ALLOWED_HOSTS``: loopback names and its service name, so a web page that
+rebinds its own name to 127.0.0.1 (DNS rebinding) is refused while the API key is optional. GPU
 services get ``shm_size``; every service gets ``stop_grace_period`` above the server's drain.
 Each declared secret comes from the file ``./secrets/<key>`` (mounted at
 ``/run/secrets/<key>``; Compose requires it to exist) or, when it is set, from the variable
@@ -43,6 +46,8 @@ from chains_build.runtime_contract import (
 from chains_lint.model.remote_config.quantities import parse_memory
 
 NETWORK = "chain"
+ALLOWED_HOSTS_ENV = "CHAINS_ALLOWED_HOSTS"
+"""``chains_runtime.wiring.ALLOWED_HOSTS_ENV``: the ``Host`` names a server answers."""
 SECRETS_DIR = PurePosixPath("/run/secrets")
 """Where Compose mounts file secrets."""
 SECRETS_FOLDER = "secrets"
@@ -141,6 +146,12 @@ def _loopback(plan: ChainPlan) -> bool:
     return plan.deploy.publish_address in (LOOPBACK, "localhost", "::1")
 
 
+def allowed_hosts(chainlet: ChainletPlan) -> tuple[str, ...]:
+    """The ``Host`` names a loopback-published entrypoint answers: the loopback ones (the port
+    mapping, the healthcheck's 127.0.0.1) and its service name on the chain's network."""
+    return ("localhost", "127.0.0.1", "::1", chainlet.slug)
+
+
 def _host(plan: ChainPlan) -> str:
     address = plan.deploy.publish_address
     if _loopback(plan) or address in ("0.0.0.0", "::"):
@@ -155,6 +166,8 @@ def _environment(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, yaml_text
         environment[SERVICE_TOKEN_ENV] = _TOKEN_REQUIRED
     if chainlet.is_entrypoint:
         environment[API_KEY_ENV] = _API_KEY_OPTIONAL if _loopback(plan) else _API_KEY_REQUIRED
+        if _loopback(plan):
+            environment[ALLOWED_HOSTS_ENV] = ",".join(allowed_hosts(chainlet))
     for key in checked_secret_keys(chainlet):
         # No value: Compose passes the variable on when it is set where it runs, and leaves
         # it unset otherwise, so the file secret is used.

@@ -15,6 +15,7 @@ _LABEL_KEY = re.compile(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
 )
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
@@ -52,9 +53,15 @@ def add_deploy_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--gpu-node-label",
         metavar="KEY",
-        default=DeployOptions.gpu_node_label,
-        help="node label GPU pods require (default nvidia.com/gpu.product, set by GPU feature "
-        "discovery; another KEY takes the GPU name, e.g. KEY=H100; 'none': no affinity)",
+        default="none",
+        help="node label GPU pods require (default none: the nvidia.com/gpu limit alone "
+        "schedules them; nvidia.com/gpu.product, set by GPU feature discovery, takes the "
+        "product names; another KEY takes the GPU name, e.g. KEY=H100)",
+    )
+    group.add_argument(
+        "--namespace",
+        metavar="NAME",
+        help="the namespace k8s/ is applied to (needed by --autoscaler keda's query)",
     )
     group.add_argument(
         "--weights-volume",
@@ -108,6 +115,17 @@ def deploy_options(args: argparse.Namespace) -> DeployOptions:
         )
     if args.ingress_tls_secret is not None and args.ingress_host is None:
         raise UsageError("--ingress-tls-secret needs --ingress-host")
+    if args.namespace is not None and not _NAMESPACE.fullmatch(args.namespace):
+        raise UsageError(
+            f"--namespace {args.namespace!r}: give a namespace name (lower case, digits and -, "
+            "at most 63)"
+        )
+    autoscaled = args.max_replicas is not None and args.max_replicas > args.replicas
+    if autoscaled and args.autoscaler == "keda" and args.namespace is None:
+        raise UsageError(
+            "--autoscaler keda needs --namespace NAME, the namespace you apply k8s/ to: "
+            "KEDA's Prometheus query counts only that namespace's pods"
+        )
     label = None if args.gpu_node_label == "none" else args.gpu_node_label
     if label is not None and not _LABEL_KEY.fullmatch(label):
         raise UsageError(f"--gpu-node-label {label!r}: give a label key such as example.com/gpu")
@@ -129,6 +147,7 @@ def deploy_options(args: argparse.Namespace) -> DeployOptions:
         ingress_tls_secret=args.ingress_tls_secret,
         ingress_class=args.ingress_class,
         gpu_node_label=label,
+        namespace=args.namespace,
         weights_volume=args.weights_volume,
         weights_size=args.weights_size,
         storage_class=args.storage_class,

@@ -31,8 +31,10 @@ WEIGHTS_DIR = PurePosixPath("/app/model_cache")
 """Where declared weights are kept (truss's ``MODEL_CACHE_PATH``): ``ModelRepo(use_volume=True,
 volume_folder=F)`` is downloaded to ``/app/model_cache/F``."""
 HF_HUB_CACHE_DIR = WEIGHTS_DIR / "huggingface" / "hub"
-"""The Hugging Face hub cache for ``ModelRepo(use_volume=False)`` repos (``HF_HUB_CACHE``), so
-``from_pretrained(repo_id)`` finds them."""
+"""The Hugging Face hub cache in the volume for ``ModelRepo(use_volume=False)`` repos: given to
+the download as ``cache_dir`` only (not ``HF_HUB_CACHE``, which stays the image's
+``$HF_HOME/hub`` where build commands' downloads are), so the chainlet loads them with
+``from_pretrained(repo_id, cache_dir=...)``."""
 
 LOOPBACK = "127.0.0.1"
 
@@ -61,11 +63,16 @@ class DeployOptions:
     """``--ingress-tls-secret NAME``: the TLS Secret of the Ingress."""
     ingress_class: str | None = None
     """``--ingress-class NAME``: ``ingressClassName`` (default: the cluster's default class)."""
-    gpu_node_label: str | None = GPU_PRODUCT_LABEL
-    """``--gpu-node-label KEY``: the node label GPU pods require. ``nvidia.com/gpu.product``
-    (GPU feature discovery) takes the product names of the GPU table; any other key takes the
-    GPU's name as written in ``Compute`` (``kubectl label node N KEY=H100``). None
-    (``--gpu-node-label none``): no node affinity, only the ``nvidia.com/gpu`` request."""
+    gpu_node_label: str | None = None
+    """``--gpu-node-label KEY``: the node label GPU pods require. None (the default): no node
+    affinity, the ``nvidia.com/gpu`` limit alone puts the pod on a node with such a GPU
+    (which GPU model is the node pool's choice: GKE's ``cloud.google.com/gke-accelerator`` and
+    plain EKS carry no ``nvidia.com/gpu.product`` label). ``nvidia.com/gpu.product`` (GPU
+    feature discovery) takes the product names of the GPU table; any other key takes the
+    GPU's name as written in ``Compute`` (``kubectl label node N KEY=H100``)."""
+    namespace: str | None = None
+    """``--namespace NAME``: the namespace ``k8s/`` is applied to; KEDA's Prometheus query
+    filters on it (required with ``--autoscaler keda``)."""
     weights_volume: str = "pvc"
     """``--weights-volume pvc|emptydir``: where declared weights are kept in Kubernetes."""
     weights_size: str = "100Gi"

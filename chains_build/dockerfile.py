@@ -19,7 +19,7 @@ from itertools import groupby
 from pathlib import PurePosixPath
 
 from chains_build import python_env
-from chains_build.deploy_options import HF_HUB_CACHE_DIR, WEIGHTS_DIR
+from chains_build.deploy_options import WEIGHTS_DIR
 from chains_build.plan import APP_DIR, APP_UID, ChainletPlan, ChainPlan
 
 VENV = PurePosixPath("/opt/venv")
@@ -144,9 +144,6 @@ def _build_commands(chainlet: ChainletPlan) -> str:
             "copies that",
             command,
         ]
-        if any(item.hub_cache for item in chainlet.weights.items):
-            # After the build commands: what they download stays in the image's HF_HOME.
-            lines.append(f"ENV HF_HUB_CACHE={HF_HUB_CACHE_DIR}")
     return _lines(lines)
 
 

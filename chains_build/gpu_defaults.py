@@ -9,7 +9,13 @@ the usual cloud machines with that GPU, so that a node's system reservations sti
 for one replica per GPU:
 
 - T4, L4, A10G: the one-GPU machines have 4 vCPUs and 16 GiB (AWS g4dn.xlarge, g6.xlarge,
-  g5.xlarge; GCP g2-standard-4 for L4) -> 3 CPUs, 12Gi;
+  g5.xlarge; GCP g2-standard-4 for L4, n1-standard-4 with 15 GB for T4). Their allocatable
+  memory is far below 16: GKE reserves 25% of the first 4 GiB, 20% of the next 4 and 10% of the
+  next 8 plus a 100 MiB eviction threshold (GKE's "plan node sizes" page, as quoted by
+  github.com/hatemosphere/gke-node-allocatable-memory-calculator: 13.3 GiB left of 16, 12.4 of
+  n1-standard-4's 15; a review of this table put g2-standard-4 at about 12.3 GiB), and node
+  DaemonSets (GPU driver installer, device plugin, logging) request part of that, so 12Gi did
+  not fit -> 3 CPUs, 10Gi;
 - L40S: AWS g6e.xlarge, 4 vCPUs and 32 GiB -> 3 CPUs, 24Gi;
 - V100: AWS p3.2xlarge, 8 vCPUs and 61 GiB -> 6 CPUs, 48Gi;
 - A100 (40 and 80 GB): AWS p4d/p4de.24xlarge, 96 vCPUs and 1152 GiB for 8 GPUs, 12 and 144 per
@@ -32,9 +38,9 @@ from chains_build.plan import Resources
 from chains_lint.model.types import ComputeConfig
 
 GPU_DEFAULTS: dict[str, tuple[int, int]] = {
-    "T4": (3, 12),
-    "L4": (3, 12),
-    "A10G": (3, 12),
+    "T4": (3, 10),
+    "L4": (3, 10),
+    "A10G": (3, 10),
     "V100": (6, 48),
     "A100": (10, 120),
     "A100_40GB": (10, 64),

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from chains_build.errors import BuildError
 from chains_build.plan import ChainletPlan, ChainPlan
 from chains_build.python_env import CONSTRAINTS
+from chains_build.torch_builds import torch_backend
 
 LOCK_FOLDER = "chains-lock"
 PLATFORM = "x86_64-manylinux_2_28"
@@ -107,7 +108,7 @@ def resolve(inputs: LockInputs, chain_source: str) -> str:
             *(name for name, _ in inputs.files if name != CONSTRAINTS),
         ]
         if inputs.index is not None:
-            command += ["--extra-index-url", inputs.index, "--index-strategy", "unsafe-best-match"]
+            command += ["--torch-backend", torch_backend(inputs.index)]
         environment = {**os.environ, "UV_NO_CONFIG": "1"}
         try:
             done = subprocess.run(

@@ -64,8 +64,9 @@ class BaseImage:
     cuda: str | None = None
     """The CUDA version of the image, e.g. ``"12.8"``; None for CPU images."""
     package_index: str | None = None
-    """An ``--extra-index-url`` for torch: the PyTorch index of the chosen CUDA build (or of
-    the CPU builds), e.g. ``"https://download.pytorch.org/whl/cu128"``; None: PyPI only."""
+    """The PyTorch index of the chosen CUDA build (or of the CPU builds), e.g.
+    ``"https://download.pytorch.org/whl/cu128"``, which uv uses for the PyTorch packages only
+    (``--torch-backend cu128``); None: PyPI only."""
     constraints: tuple[str, ...] = ()
     """Constraint lines that hold torch to the chosen build, e.g. ``("torch==2.7.0+cu128",)``."""
 

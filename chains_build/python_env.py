@@ -11,10 +11,11 @@ without pip, and is removed again in the same step, so it adds nothing to the im
 installs the requirements files with ``constraints.txt`` (the runtime's exact versions and the
 torch build the base image was chosen for) or, when the chain has been locked
 (``chains-build lock``), exactly the lock file's versions. A PyTorch index, when the base image
-chose one, is an ``--extra-index-url`` that pip-style "best match" resolution prefers for torch
-(a local version such as ``2.7.0+cu128`` sorts above ``2.7.0``). uv reads the system's CA
-certificates (``UV_SYSTEM_CERTS``), so a TLS proxy whose CA the base image trusts works, as it
-does for pip.
+chose one, is passed as ``--torch-backend cuXYZ`` (``chains_build.torch_builds.torch_backend``):
+uv then fetches only the PyTorch packages (torch, torchvision, torchaudio, triton, ...) from
+that index and everything else from PyPI, so the index cannot supply, say, numpy. uv reads the
+system's CA certificates (``UV_SYSTEM_CERTS``), so a TLS proxy whose CA the base image trusts
+works, as it does for pip.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from chains_build.plan import ChainletPlan, ChainPlan
+from chains_build.torch_builds import torch_backend
 
 UV_VERSION = "0.13.9"
 """The uv the images use (and ``chains-build lock``); its wheels on PyPI:"""
@@ -129,10 +131,7 @@ def install_packages(
 ) -> list[str]:
     command = [f"uv pip install --python {VENV}/bin/python"]
     if chainlet.base_image.package_index is not None:
-        command.append(
-            f"--extra-index-url {chainlet.base_image.package_index} "
-            "--index-strategy unsafe-best-match"
-        )
+        command.append(f"--torch-backend {torch_backend(chainlet.base_image.package_index)}")
     if locked:
         command.append(f"-r {folder / LOCK_FILE}")
     else:

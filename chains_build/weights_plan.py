@@ -2,8 +2,10 @@
 
 - ``Assets(cached=[ModelRepo(repo_id=..., revision=..., allow_patterns=..., ignore_patterns=...,
   use_volume=..., volume_folder=...)])``: a Hugging Face repo. With ``use_volume=True`` it goes
-  to ``/app/model_cache/<volume_folder>`` as truss puts it; otherwise into the Hugging Face hub
-  cache in the volume (``HF_HUB_CACHE``), where ``from_pretrained(repo_id)`` finds it.
+  to ``/app/model_cache/<volume_folder>`` as truss puts it; otherwise into a Hugging Face hub
+  cache in the volume, ``/app/model_cache/huggingface/hub``, passed to the download only (the
+  server's ``HF_HUB_CACHE`` stays the image's ``$HF_HOME/hub``, where build commands'
+  downloads are): ``from_pretrained(repo_id, cache_dir="/app/model_cache/huggingface/hub")``.
 - ``Assets(weights=[WeightsSource(source="hf://org/repo@rev" or "https://...",
   mount_location="/abs/path", allow_patterns=..., ignore_patterns=...)])``.
 - ``ChainletOptions(health_checks=HealthChecks(startup_threshold_seconds=...,

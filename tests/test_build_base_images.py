@@ -8,13 +8,20 @@ import pytest
 
 from chains_build.base_images import (
     CUDA_IMAGES,
+    GRACE_GPUS,
     choose_base_image,
     parse_version,
     torch_pin,
 )
 from chains_build.errors import BuildError
 from chains_build.plan import BaseImage
-from chains_build.torch_builds import NEWEST_TORCH, TORCH_INDEX_CUDA, TORCH_PYPI_CUDA, cuda_tag
+from chains_build.torch_builds import (
+    NEWEST_TORCH,
+    TORCH_INDEX_CUDA,
+    TORCH_PYPI_CUDA,
+    cuda_tag,
+    why_not_served,
+)
 from chains_lint.model.accelerators import ACCELERATORS
 
 
@@ -75,6 +82,10 @@ def test_every_public_gpu_has_an_image() -> None:
     for accelerator in ACCELERATORS:
         if accelerator.internal:
             continue
+        if accelerator.name in GRACE_GPUS:
+            with pytest.raises(BuildError, match="arm64 is not supported yet"):
+                choose(accelerator.name, ["torch"])
+            continue
         for requirements in ([], ["torch"], [f"torch=={NEWEST_TORCH}.0"]):
             try:
                 base = choose(accelerator.name, requirements)
@@ -121,7 +132,11 @@ def test_end_of_life_images_are_never_chosen_for_a_supported_major_version() -> 
         ("B200", "torch==2.7.0", "12.8", "cu128", "torch==2.7.0+cu128"),
         ("B200", "torch==2.7.1", "12.8", "cu128", "torch==2.7.1+cu128"),
         ("B300", "torch==2.9.0", "13.0", "cu130", "torch==2.9.0+cu130"),
-        ("V100", "torch==2.8.0", "12.6", "cu126", "torch==2.8.0+cu126"),
+        # V100 (sm_70): torch 2.8-2.10's CUDA 12.8 wheels have its kernels, 2.7's and 2.11's
+        # do not (pytorch/pytorch#160269, #172352; see chains_build.torch_builds).
+        ("V100", "torch==2.8.0", "12.8", None, None),
+        ("V100", "torch==2.10.0", "12.8", None, None),
+        ("V100", "torch==2.9.1+cu128", "12.8", "cu128", None),
         ("V100", "torch==2.11.0", "12.6", "cu126", "torch==2.11.0+cu126"),
         # A +cuXYZ pin: that build, from its index.
         ("H100", "torch==2.4.1+cu124", "12.4", "cu124", None),
@@ -148,15 +163,70 @@ def test_every_torch_pin_gets_an_image_of_its_wheels_cuda_major_at_or_above_it()
         assert base.package_index is None, minor
 
 
-def test_unpinned_torch_is_held_to_the_newest_known_torch_and_its_index() -> None:
+def test_unpinned_torch_is_held_to_the_lowest_cuda_that_serves_the_gpu() -> None:
     for requirement in ("torch", "torch>=2.3", "torch~=2.3"):
         base = choose("H100", [requirement])
-        assert base.constraints == (f"torch=={NEWEST_TORCH}.*",)
-        assert base.cuda == TORCH_PYPI_CUDA[NEWEST_TORCH]
-        assert base.package_index == f"https://download.pytorch.org/whl/{cuda_tag(base.cuda)}"
+        # CUDA 12.4 is the lowest supported image; torch 2.6 the newest with a cu124 build.
+        assert base.constraints == ("torch==2.6.*",)
+        assert base.cuda == "12.4"
+        assert base.package_index == "https://download.pytorch.org/whl/cu124"
         assert any("not pinned" in reason and "CH723" in reason for reason in base.reasons)
-    volta = choose("V100", ["torch"])
-    assert volta.cuda == "12.6" and volta.constraints[0].startswith("torch==2.")
+        assert any("lowest CUDA that serves H100" in reason for reason in base.reasons)
+    for accelerator in ACCELERATORS:
+        if accelerator.internal or accelerator.name in GRACE_GPUS:
+            continue
+        base = choose(accelerator.name, ["torch"])
+        assert accelerator.min_cuda is not None and base.cuda is not None
+        lowest = next(
+            image
+            for image in CUDA_IMAGES
+            if image.supported and parse_version(image.cuda) >= parse_version(accelerator.min_cuda)
+        )
+        assert base.cuda == lowest.cuda, accelerator.name
+        minor = base.constraints[0].removeprefix("torch==").removesuffix(".*")
+        tag = (base.package_index or "").rsplit("/", 1)[-1]
+        builds = {TORCH_PYPI_CUDA[minor], *TORCH_INDEX_CUDA[minor]}
+        assert tag in {cuda_tag(cuda) for cuda in builds}, accelerator.name
+        # The same input gives the same choice.
+        assert choose(accelerator.name, ["torch"]) == base
+    assert choose("B200", ["torch"]).constraints == ("torch==2.11.*",)
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    ["transformers[torch]>=4.40", "sentence-transformers", "vllm==0.11.0", "Diffusers[Torch]"],
+)
+def test_a_torch_another_package_brings_in_is_routed_to_the_images_cuda(requirement: str) -> None:
+    base = choose("L4", ["numpy", requirement])
+    assert (base.cuda, base.package_index) == ("12.4", "https://download.pytorch.org/whl/cu124")
+    assert base.constraints == ()  # the package chooses the torch release
+    assert any(f"{requirement} brings it in" in reason for reason in base.reasons)
+    cpu = choose(None, [requirement])
+    assert cpu.package_index == "https://download.pytorch.org/whl/cpu"
+    # A torch pin decides, as without the package.
+    pinned = choose("L4", [requirement, "torch==2.8.0"])
+    assert (pinned.cuda, pinned.package_index) == ("12.8", None)
+    # transformers without its torch extra brings no torch.
+    assert choose("L4", ["transformers"]).package_index is None
+
+
+def test_grace_gpus_are_refused_even_with_a_named_image() -> None:
+    for kwargs in ({}, {"configured": "nvcr.io/nvidia/pytorch:25.01-py3"}, {"override": "x:1"}):
+        with pytest.raises(BuildError) as raised:
+            choose("GB300", ["torch==2.9.1"], **kwargs)
+        assert "arm64" in raised.value.message and "\n" not in raised.value.message
+
+
+def test_volta_kernels_follow_the_torch_release() -> None:
+    volta = next(a for a in ACCELERATORS if a.name == "V100")
+    assert why_not_served(volta, "12.6", "2.11") is None
+    assert why_not_served(volta, "12.8", "2.7") is not None
+    for minor in ("2.8", "2.9", "2.10"):
+        assert why_not_served(volta, "12.8", minor) is None
+        assert why_not_served(volta, "12.9", minor) is None
+        assert why_not_served(volta, "13.0", minor) is not None
+    assert why_not_served(volta, "12.8", "2.11") is not None
+    assert why_not_served(volta, "12.8") is not None  # release unknown: not assumed
 
 
 @pytest.mark.parametrize(
@@ -168,6 +238,7 @@ def test_unpinned_torch_is_held_to_the_newest_known_torch_and_its_index() -> Non
         ("B200", "torch==2.7.0+cu126", "pin torch 2.7's CUDA 12.8 build (e.g. torch==2.7.0+cu128)"),
         ("H100", "torch==2.7.0+cpu", "CPU build of torch"),
         ("H100", "torch==3.1.0", "not in chains-build's table"),
+        ("H100", "torch==2.12.0+cu131", "uv --torch-backend accepts"),
     ],
 )
 def test_a_gpu_and_a_torch_that_cannot_meet_is_a_clear_error(
@@ -185,7 +256,11 @@ def test_cpu_chainlets_that_install_torch_get_the_cpu_builds() -> None:
         base = choose(None, requirements)
         assert base.package_index == "https://download.pytorch.org/whl/cpu"
         assert any("CPU builds" in reason for reason in base.reasons)
-    assert choose(None, ["torchvision==0.18.0", "numpy"]).package_index is None
+    # torchvision requires torch: it gets the CPU builds too.
+    assert choose(None, ["torchvision==0.18.0", "numpy"]).package_index == (
+        "https://download.pytorch.org/whl/cpu"
+    )
+    assert choose(None, ["numpy"]).package_index is None
     overridden = choose(None, ["torch==2.7.0"], override="chains-base:bookworm")
     assert overridden.package_index == "https://download.pytorch.org/whl/cpu"
 

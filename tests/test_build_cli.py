@@ -379,8 +379,8 @@ def test_explain_gives_every_chainlet_its_base_resources_and_files(
         "  base image: nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04",
         "    - GPU L4 (Ada Lovelace, compute capability 8.9) needs CUDA >= 11.8",
         "    - no torch in the requirements: the lowest CUDA image NVIDIA supports that serves "
-        "the GPU, 12.4 (a torch another package brings keeps its own CUDA: list torch to "
-        "choose it)",
+        "the GPU, 12.4 (a torch a package chains-build does not know brings in keeps PyPI's "
+        "CUDA: list torch to choose it)",
     ]
     assert "  resources:  4 CPU, 16Gi memory, 1x L4 (from instance_type L4:4x16)" in search
     assert "  calls:      Embed" in search

@@ -346,7 +346,12 @@ def test_values_yaml_could_misread_reach_compose_unchanged(version: str, tmp_pat
         environment = yaml.safe_load(result.stdout)["services"]["echo"]["environment"]
     # Both print the file back with "$" escaped as "$$" again.
     found = {name: value.replace("$$", "$") for name, value in environment.items()}
-    assert found == {**dict(env), "CHAINS_API_KEY": "", "CHAINS_CONFIG": found["CHAINS_CONFIG"]}
+    assert found == {
+        **dict(env),
+        "CHAINS_API_KEY": "",
+        "CHAINS_ALLOWED_HOSTS": "localhost,127.0.0.1,::1,echo",
+        "CHAINS_CONFIG": found["CHAINS_CONFIG"],
+    }
 
 
 @pytest.mark.parametrize("example", EXAMPLE_CHAINS)

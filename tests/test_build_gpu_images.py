@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from chains_build.python_env import UV_WHEELS
-from chains_build.torch_builds import NEWEST_TORCH, TORCH_PYPI_CUDA, cuda_tag
+from chains_build.torch_builds import NEWEST_TORCH, TORCH_PYPI_CUDA
 from tests.build_helpers import build, write
 from tests.deploy_helpers import require_tool, run
 
@@ -110,13 +110,15 @@ def _install_step(dockerfile: str) -> str:
             None,
             None,
         ),
-        # A V100 has no kernels in CUDA 12.8+ builds: torch 2.8 comes from cu126.
+        # torch 2.8's CUDA 12.8 wheel has V100 (sm_70) kernels (pytorch/pytorch#160269).
+        ("V100", "torch==2.8.0", "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04", None, None),
+        # torch 2.11's has not (pytorch/pytorch#172352): its CUDA 12.6 build from its index.
         (
             "V100",
-            "torch==2.8.0",
+            "torch==2.11.0",
             "nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04",
             "cu126",
-            "torch==2.8.0+cu126",
+            "torch==2.11.0+cu126",
         ),
     ],
 )
@@ -134,10 +136,11 @@ def test_the_image_cuda_is_the_cuda_of_the_installed_torch(
     dockerfile = (out / "Model" / "Dockerfile").read_text()
     assert re.search(rf"^FROM {re.escape(image)}", dockerfile, re.MULTILINE), dockerfile
     install = _install_step(dockerfile)
+    assert "--extra-index-url" not in install and "unsafe-best-match" not in install
     if index is None:
-        assert "--extra-index-url" not in install
+        assert "--torch-backend" not in install
     else:
-        assert f"--extra-index-url {INDEX}/{index} --index-strategy unsafe-best-match" in install
+        assert f"--torch-backend {index} " in install
     constraints = (out / "Model" / "constraints.txt").read_text().splitlines()
     torch_lines = [line for line in constraints if line.startswith("torch")]
     assert torch_lines == ([constraint] if constraint else [])
@@ -157,12 +160,12 @@ def test_unpinned_torch_on_a_gpu_warns_and_is_held_to_one_build(
     status, stdout, stderr = build(capsys, chain, "-o", out)
     assert status == 0, stderr
     assert "CH723 [warning] `torch` does not pin torch on a chainlet with GPU H100" in stdout
-    cuda = TORCH_PYPI_CUDA[NEWEST_TORCH]
+    # The lowest CUDA serving an H100 on a supported image: 12.4, whose newest torch is 2.6.
     dockerfile = (out / "Model" / "Dockerfile").read_text()
-    assert f"FROM nvidia/cuda:{cuda}." in dockerfile
-    assert f"--extra-index-url {INDEX}/{cuda_tag(cuda)}" in dockerfile
+    assert "FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04\n" in dockerfile
+    assert "--torch-backend cu124 " in dockerfile
     constraints = (out / "Model" / "constraints.txt").read_text().splitlines()
-    assert constraints[-1] == f"torch=={NEWEST_TORCH}.*"
+    assert constraints[-1] == "torch==2.6.*"
     # The same input gives the same choice: the context (and so the tag) does not change.
     again = tmp_path / "again"
     assert build(capsys, chain, "-o", again)[0] == 0
@@ -177,12 +180,12 @@ def test_cpu_chainlets_get_torch_from_the_cpu_index(
     assert status == 0, stderr
     front = (out / "Front" / "Dockerfile").read_text()
     assert "FROM python:3.12-slim\n" in front
-    assert f"--extra-index-url {INDEX}/cpu --index-strategy unsafe-best-match" in front
+    assert "--torch-backend cpu " in front and "--extra-index-url" not in front
     assert "torch from the CPU builds" in front
     # The GPU chainlet without torch: no index, the lowest supported CUDA image for an L4.
     model = (out / "Model" / "Dockerfile").read_text()
     assert "FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04\n" in model
-    assert "--extra-index-url" not in model
+    assert "--torch-backend" not in model
 
 
 @pytest.mark.parametrize(
@@ -304,3 +307,44 @@ def test_the_generated_uv_installer_passes_ruff_and_mypy(
             command, cwd=script.parent, capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_torch_another_package_brings_in_gets_the_images_cuda_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = write(tmp_path, "chain.py", _chain("H100", ["transformers[torch]>=4.40"]))
+    out = tmp_path / "out"
+    status, stdout, stderr = build(capsys, chain, "-o", out, "--python", "3.12")
+    assert status == 0, stderr
+    assert "CH723 [warning] `transformers[torch]>=4.40` brings in torch" in stdout
+    dockerfile = (out / "Model" / "Dockerfile").read_text()
+    assert "FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04\n" in dockerfile
+    assert "--torch-backend cu124 " in _install_step(dockerfile)
+    # The package chooses the torch release; the backend holds it to CUDA 12.4 builds.
+    constraints = (out / "Model" / "constraints.txt").read_text().splitlines()
+    assert not [line for line in constraints if line.startswith("torch")]
+    status, explained, stderr = build(capsys, chain, "--python", "3.12", "--explain")
+    assert status == 0, stderr
+    assert "transformers[torch]>=4.40 brings it in" in explained
+    assert "lowest CUDA that serves H100" in explained
+    # Without the torch extra transformers does not install torch: nothing chosen for it.
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    status, stderr, out = _build(plain, capsys, "H100", ["transformers>=4.40"])
+    assert status == 0, stderr
+    assert "--torch-backend" not in (out / "Model" / "Dockerfile").read_text()
+
+
+@pytest.mark.parametrize("compute", ['gpu="GB300"', 'instance_type="GB300:4x288"'])
+def test_grace_gpus_are_refused_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], compute: str
+) -> None:
+    source = _chain("L4", ["torch==2.9.1"]).replace('gpu="L4"', compute)
+    chain = write(tmp_path, "chain.py", source)
+    status, _, stderr = build(capsys, chain, "-o", tmp_path / "out")
+    assert status != 0
+    lines = [line for line in stderr.splitlines() if "GB300" in line]
+    assert len(lines) == 1, stderr
+    assert "arm64" in lines[0] and "x86_64" in lines[0] and "not supported yet" in lines[0]
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "out").exists()

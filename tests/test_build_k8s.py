@@ -3,6 +3,7 @@ it, resources and GPUs where the scheduler looks, probes that hit a real server'
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -180,7 +181,11 @@ def test_cpu_and_memory_requests_equal_limits_and_gpus_are_limits_only() -> None
 
 
 def test_a_gpu_chainlet_runs_only_on_nodes_with_its_gpu() -> None:
-    plan = full_chain()
+    default = full_chain()
+    # By default only the nvidia.com/gpu limit places it (no feature-discovery label needed).
+    assert "affinity" not in objects(default, "embed")[1]["spec"]["template"]["spec"]
+    deploy = dataclasses.replace(default.deploy, gpu_node_label="nvidia.com/gpu.product")
+    plan = dataclasses.replace(default, deploy=deploy)
     _, deployment, _ = objects(plan, "embed")
     pod = deployment["spec"]["template"]["spec"]
     terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
@@ -317,7 +322,8 @@ def test_a_gpu_chain_sized_by_instance_types_passes_kubernetes_validate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    assert build(capsys, gpu_project(tmp_path / "src"), "-o", out)[0] == 0
+    label = ("--gpu-node-label", "nvidia.com/gpu.product")
+    assert build(capsys, gpu_project(tmp_path / "src"), "-o", out, *label)[0] == 0
     files = sorted(str(path) for path in (out / "k8s").glob("*.yaml"))
     result = run([require_tool("kubernetes-validate"), "--strict", *files], cwd=out)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from chains_build.errors import BuildError
+from chains_build.lock import LockInputs, resolve
 from chains_build.runtime_constraints import runtime_constraints
+from chains_build.torch_builds import index_url, torch_backend
 from tests.build_helpers import HELLO_CHAIN, build, tree, write
 
 
@@ -82,3 +85,29 @@ def test_without_a_lock_the_build_resolves_with_the_constraints(
     assert build(capsys, chain, "-o", out)[0] == 0
     assert not (out / "SayHello" / "requirements.lock").exists()
     assert '"locked": false' in (out / "chain.json").read_text()
+
+
+def test_the_pytorch_index_supplies_only_the_pytorch_packages() -> None:
+    # uv --torch-backend routes torch, torchvision, ... to the PyTorch index and nothing else:
+    # jinja2 (which download.pytorch.org mirrors) resolves from PyPI alone, even where the
+    # PyTorch index cannot be reached.
+    inputs = LockInputs(
+        files=(
+            ("constraints.txt", runtime_constraints()),
+            ("requirements.txt", "jinja2==3.1.2\nnumpy>=1.26\n"),
+        ),
+        python_version="3.11",
+        index=index_url("12.4"),
+    )
+    try:
+        text = resolve(inputs, "chain.py")
+    except BuildError as exc:
+        if "dns error" in exc.message or "Connect" in exc.message:
+            pytest.fail(f"PyPI is not reachable: {exc.message}")
+        raise
+    assert "jinja2==3.1.2" in text.splitlines()
+    assert "+cu" not in text
+    assert torch_backend(index_url("12.4")) == "cu124"
+    assert torch_backend(index_url(None)) == "cpu"
+    with pytest.raises(BuildError, match="--torch-backend"):
+        torch_backend("https://example.com/simple")

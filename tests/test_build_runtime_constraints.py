@@ -39,8 +39,11 @@ def test_every_runtime_requirement_is_pinned_to_a_version_it_allows() -> None:
         assert requirement.specifier.contains(pins[name], prereleases=True), (name, pins[name])
     for pinned, version in pins.items():
         assert importlib.metadata.version(pinned) == version
-    # What the runtime's own dependencies pull in is pinned too (not just the top level).
-    assert {"pydantic-core", "starlette", "h11"} <= set(pins)
+    # Only the runtime's direct dependencies: what they pull in (and a chain may pin itself)
+    # is left to the resolver; chains-build lock fixes every version.
+    direct = {canonicalize_name(Requirement(text).name) for text in runtime_requirements()}
+    assert set(pins) == direct
+    assert not {"certifi", "typing-extensions", "jinja2", "click", "idna", "h11"} & set(pins)
 
 
 def test_every_context_installs_with_the_runtime_constraints(
@@ -94,3 +97,50 @@ def _has_wheel(wheels: list[WheelFile], name: str, version: str, minor: int) -> 
         if abi == "abi3" and any(p.startswith("cp3") and int(p[3:]) <= minor for p in pythons):
             return True
     return False
+
+
+_PINNING_CHAIN = """
+import truss_chains as chains
+
+
+@chains.mark_entrypoint
+class Front(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        docker_image=chains.DockerImage(pip_requirements=[{pins}]),
+    )
+
+    async def run_remote(self, text: str) -> str:
+        return text
+"""
+
+
+def test_a_chain_that_pins_what_the_runtime_pulls_in_still_resolves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Resolved by uv from the files the build generates (chains-build lock runs uv pip compile
+    # on constraints.txt and the requirements files, as the Dockerfile's uv pip install does).
+    pins = ["jinja2==3.1.2", "certifi==2024.2.2", "click==8.1.7", "idna==3.6"]
+    chain = write(tmp_path, "chain.py", _PINNING_CHAIN.format(pins=", ".join(map(repr, pins))))
+    status, _, stderr = build(capsys, "lock", chain, "--python", "3.11")
+    if status != 0 and ("dns error" in stderr or "Connect" in stderr):
+        pytest.fail(f"PyPI is not reachable, so the resolution cannot be checked: {stderr}")
+    assert status == 0, stderr
+    locked = (tmp_path / "chains-lock" / "Front.txt").read_text().splitlines()
+    for pin in pins:
+        assert pin in locked
+    for constraint in runtime_constraints().splitlines():
+        if not constraint.startswith("#"):
+            assert constraint in locked
+
+
+def test_a_pin_the_runtimes_own_versions_exclude_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # typing-extensions 4.9 is older than the tested anyio and pydantic accept: no build can
+    # hold both, and uv says which package needs what.
+    chain = write(tmp_path, "chain.py", _PINNING_CHAIN.format(pins="'typing-extensions==4.9.0'"))
+    status, _, stderr = build(capsys, "lock", chain, "--python", "3.11")
+    assert status == 1
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot resolve the requirements" in lines[0], stderr
+    assert "typing-extensions" in lines[0]

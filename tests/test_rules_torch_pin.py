@@ -32,7 +32,9 @@ def _config(requirements: list[str], compute: str) -> str:
         (["torch==2.4.1+cu124"], 'chains.Compute(gpu="H100")', None),
         (["torch"], "chains.Compute(cpu_count=2)", None),
         (["torch"], 'chains.Compute(instance_type="CPU:4x16")', None),
-        (["torchvision", "numpy"], 'chains.Compute(gpu="L4")', None),
+        (["numpy", "transformers>=4"], 'chains.Compute(gpu="L4")', None),
+        (["vllm", "torch==2.8.0"], 'chains.Compute(gpu="H100")', None),
+        (["sentence-transformers"], "chains.Compute(cpu_count=2)", None),
     ],
 )
 def test_unpinned_torch_is_reported_only_on_gpu_chainlets(
@@ -49,3 +51,23 @@ def test_unpinned_torch_is_reported_only_on_gpu_chainlets(
     assert diagnostic.message.startswith(f"{reported} does not pin torch on a chainlet with GPU ")
     line = source.lstrip("\n").splitlines()[diagnostic.span.line - 1]
     assert "pip_requirements=" in line
+
+
+@pytest.mark.parametrize(
+    ("requirements", "shown"),
+    [
+        (["torchvision", "numpy"], "torchvision"),
+        (["transformers[torch]>=4.40"], "transformers[torch]>=4.40"),
+        (["numpy", "sentence-transformers==3.0.1"], "sentence-transformers==3.0.1"),
+        (["vllm"], "vllm"),
+    ],
+)
+def test_a_package_that_brings_in_unpinned_torch_is_reported(
+    tmp_path: Path, requirements: list[str], shown: str
+) -> None:
+    source = _config(requirements, 'chains.Compute(gpu="L4")')
+    diagnostics = lint_text(tmp_path, source, select=("CH723",))
+    assert len(diagnostics) == 1
+    message = diagnostics[0].message
+    assert message.startswith(f"`{shown}` brings in torch, which is not pinned, on a chainlet")
+    assert "torch==" in message and "GPU L4" in message

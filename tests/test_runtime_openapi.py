@@ -15,7 +15,7 @@ import chains_runtime as chains
 import httpx
 import pydantic
 import pytest
-from chains_runtime.protocol import SERVICE_TOKEN_HEADER
+from chains_runtime.protocol import DEADLINE_HEADER, SERVICE_TOKEN_HEADER
 from chains_runtime.server import ChainletFastAPI, ServerConfig, create_app
 from chains_runtime.server.docs import SWAGGER_UI_ASSETS
 from fastapi import FastAPI
@@ -24,7 +24,7 @@ from pydantic_core import core_schema
 
 from tests.server_helpers import ROOT, ServedChainlets, ThreadedServer
 
-ERROR_STATUSES = {"408", "413", "415", "422", "500", "502", "503", "504"}
+ERROR_STATUSES = {"400", "408", "413", "415", "422", "431", "500", "502", "503", "504"}
 
 
 class Mode(str, enum.Enum):
@@ -233,7 +233,9 @@ def test_every_error_status_answers_the_envelope(
     responses = _operation(document)["responses"]
     assert set(responses) >= ERROR_STATUSES
     assert "401" not in responses  # an open server never answers 401
-    assert "400" not in responses  # nor 400: it checks no Host
+    assert "400" in responses  # a bad x-chains-deadline-ms, whatever the Host check
+    deadline = [p for p in _operation(document)["parameters"] if p["name"] == DEADLINE_HEADER]
+    assert deadline and deadline[0]["in"] == "header" and not deadline[0]["required"]
     for status in ERROR_STATUSES:
         schema = responses[status]["content"]["application/json"]["schema"]
         envelope = _resolve(document, schema)

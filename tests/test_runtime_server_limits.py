@@ -75,7 +75,10 @@ def serve() -> Iterator[Any]:
         **limits: Any,
     ) -> ThreadedUvicorn:
         app = create_app(chainlet_cls, config=config or ServerConfig())
+        rate = {k: limits.pop(k) for k in ("min_body_rate", "body_grace_sec") if k in limits}
         protocol = limited_protocol(ServerLimits(**limits), chainlet_cls.__name__)
+        for name, value in rate.items():
+            setattr(protocol, name, value)
         server = ThreadedUvicorn(app, http=protocol, ws="none", lifespan="on")
         servers.append(server)
         return server
@@ -207,15 +210,42 @@ def test_stray_bytes_do_not_keep_a_connection_open(serve: Any) -> None:
         assert _read_until_closed(sock) == b""
 
 
-def test_a_call_answered_before_its_body_ends_at_the_body_deadline(serve: Any) -> None:
+def test_a_call_answered_before_its_body_ends_is_closed_after_the_answer(serve: Any) -> None:
     config = ServerConfig(service_token="t" * 16, require_service_token=True)
-    server = serve(config=config, body_timeout_sec=0.5, idle_timeout_sec=60)
+    server = serve(config=config, body_timeout_sec=60, idle_timeout_sec=60)
     with _connect(server.url) as sock:
         began = time.monotonic()
-        sock.sendall(_post_head("/run_remote", 100) + b'{"text": ')
-        raw = _read_until_closed(sock)  # 401 at once (no token), then closed, with no 408
-    assert time.monotonic() - began >= 0.4
-    assert raw.startswith(b"HTTP/1.1 401 ") and raw.count(b"HTTP/1.1") == 1
+        sock.sendall(_post_head("/run_remote", 100_000) + b'{"text": ')
+        raw = _read_until_closed(sock, timeout=10)  # 401 at once (no token), then the end
+        # The rest of the declared body is not awaited: the server's side is over.
+        assert time.monotonic() - began < 10
+        _send_ignoring_reset(sock, b"x" * 1000)  # dropped, at most until the linger ends
+        # The server closes its connection (after 3 s of dropping), though ours stays open.
+        connections = server.server.server_state.connections
+        while connections:
+            assert time.monotonic() - began < WAIT_SEC, "the answered connection stayed open"
+            time.sleep(0.05)
+    status, headers, _ = _response(raw)
+    assert status == 401 and headers["connection"] == "close" and raw.count(b"HTTP/1.1") == 1
+    assert _healthz(server.url) == 200
+
+
+def test_a_body_pipelined_behind_an_answered_call_is_still_served(serve: Any) -> None:
+    server = serve(idle_timeout_sec=60)
+    first, second = b'{"text": "ab"}', b'{"text": "abcd"}'
+    with _connect(server.url) as sock:
+        # The second request's body spans reads: the first's answer must not close it.
+        sock.sendall(
+            _post_head("/run_remote", len(first))
+            + first
+            + _post_head("/run_remote", len(second), "Connection: close\r\n")
+            + second[:5]
+        )
+        time.sleep(0.3)
+        sock.sendall(second[5:])
+        raw = _read_until_closed(sock)
+    assert raw.count(b"HTTP/1.1 200 ") == 2, raw
+    assert raw.endswith(b"\r\n\r\n4") and b"connection: close" in raw
 
 
 def test_a_call_running_past_the_idle_timeout_is_answered(serve: Any) -> None:
@@ -357,6 +387,124 @@ def test_with_every_slot_in_a_call_a_new_connection_is_refused_at_once(serve: An
         Parked.released.set()
         for sock in busy:
             sock.close()
+
+
+def _wait_for_slow_bodies(server: ThreadedUvicorn, count: int) -> Any:
+    """The server's shared connection state, once it has ``count`` bodies spanning reads and
+    no idle connection."""
+    deadline = time.monotonic() + WAIT_SEC
+    while (shared := _SERVERS.get(server.server.server_state)) is None or (
+        len(shared.slow_bodies) < count or any(not c._lingering for c in shared.idle)
+    ):
+        assert time.monotonic() < deadline, "the server did not read the partial bodies"
+        time.sleep(0.01)
+    return shared
+
+
+def test_bodies_in_progress_past_the_cap_cannot_lock_out_healthz(serve: Any) -> None:
+    # The defaults but the cap: a body may take 60 s, more than a liveness probe waits.
+    server = serve(max_connections=4)
+    slow = [_connect(server.url) for _ in range(4)]
+    try:
+        for sock in slow:
+            sock.sendall(_post_head("/run_remote", 100_000) + b'{"text": "abc')
+            time.sleep(0.05)  # so that they are oldest first
+        _wait_for_slow_bodies(server, 4)
+        assert _healthz(server.url) == 200
+        assert _closed_count(slow, 1) == 1
+        assert _closed_count([slow[0]], 1, timeout=0.1) == 1  # the furthest behind made room
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_a_connection_answered_before_its_body_ends_makes_room_first(serve: Any) -> None:
+    token = "t" * 16
+    config = ServerConfig(service_token=token, require_service_token=True)
+    # No body is cut by the rate check while the test runs, however loaded the machine.
+    server = serve(config=config, max_connections=4, idle_timeout_sec=60, body_grace_sec=60)
+    with_token = f"x-chains-service-token: {token}\r\n"
+    bodies = [_connect(server.url) for _ in range(3)]
+    answered = _connect(server.url)
+    try:
+        for sock in bodies:  # older, and in the app waiting for the rest of their bodies
+            sock.sendall(_post_head("/run_remote", 100_000, with_token) + b'{"text": "')
+            time.sleep(0.05)
+        answered.sendall(_post_head("/run_remote", 100_000) + b'{"text": "')
+        raw = _read_until_closed(answered)  # 401 (no token) and the end of the server's side
+        status, headers, _ = _response(raw)
+        assert status == 401 and headers["connection"] == "close"
+        shared = _wait_for_slow_bodies(server, 3)
+        (lingering,) = shared.idle  # the answered one, dropping what still comes
+        assert _healthz(server.url) == 200
+        assert lingering.transport.is_closing()
+        assert len(shared.slow_bodies) == 3
+        assert _closed_count(bodies, 1, timeout=0.3) == 0
+    finally:
+        for sock in [*bodies, answered]:
+            sock.close()
+
+
+def test_a_call_in_the_app_with_its_whole_body_never_makes_room(serve: Any) -> None:
+    Parked.released.clear()
+    Parked.started = 0
+    config = ServerConfig(predict_concurrency=2)
+    server = serve(Parked, config, max_connections=2, idle_timeout_sec=60, body_grace_sec=60)
+    running = _connect(server.url)
+    sending: socket.socket | None = None
+    try:
+        # The oldest body, and the slowest: it spans reads, then is complete and in the app.
+        running.sendall(_post_head("/run_remote", 2) + b"{")
+        _wait_for_slow_bodies(server, 1)
+        time.sleep(0.3)
+        running.sendall(b"}")
+        deadline = time.monotonic() + WAIT_SEC
+        while Parked.started < 1:
+            assert time.monotonic() < deadline, "the call did not start"
+            time.sleep(0.01)
+        sending = _connect(server.url)
+        sending.sendall(_post_head("/run_remote", 1000) + b"{")
+        _wait_for_slow_bodies(server, 1)
+        assert _healthz(server.url) == 200
+        assert _closed_count([sending], 1) == 1
+        assert _closed_count([running], 1, timeout=0.3) == 0
+        Parked.released.set()
+        running.settimeout(WAIT_SEC)
+        assert running.recv(65536).startswith(b"HTTP/1.1 200 ")
+    finally:
+        Parked.released.set()
+        running.close()
+        if sending is not None:
+            sending.close()
+
+
+def test_a_trickled_body_is_cut_by_the_minimum_rate_a_steady_one_is_not(serve: Any) -> None:
+    server = serve(body_timeout_sec=60, min_body_rate=2000, body_grace_sec=0.5)
+    with _connect(server.url) as sock:
+        sock.sendall(_post_head("/run_remote", 1000, "x-request-id: trickle-1\r\n") + b"{")
+        began = time.monotonic()
+        answered = False
+        for _ in range(100):  # one byte every 0.1 s, far below 2000 bytes/s
+            _send_ignoring_reset(sock, b" ")
+            if select.select([sock], [], [], 0.1)[0]:
+                answered = True
+                break
+        assert answered, "no answer after 10 s of a trickled body"
+        raw = _read_until_closed(sock)
+    assert time.monotonic() - began >= 0.4
+    error = _error_envelope(raw, 408)
+    assert "slower than 2000 bytes/s" in error["message"]
+    assert _response(raw)[1]["x-request-id"] == "trickle-1"
+    # About 10 kB/s for 1.2 s: slower than the body deadline would like in one read, still served.
+    text = "s" * 12_000
+    body = json.dumps({"text": text}).encode()
+    with _connect(server.url) as sock:
+        sock.sendall(_post_head("/run_remote", len(body), "Connection: close\r\n"))
+        for start in range(0, len(body), 1000):
+            sock.sendall(body[start : start + 1000])
+            time.sleep(0.1)
+        status, _, answer = _response(_read_until_closed(sock))
+    assert status == 200 and json.loads(answer) == len(text)
 
 
 # -- a real server process: flags, environment, memory -------------------------------------
@@ -663,3 +811,106 @@ def test_chains_run_passes_flags_and_environment_on_to_every_chainlet(tmp_path: 
     while _chainlet_argvs(str(chain)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _chainlet_argvs(str(chain)), "chainlet processes were left behind"
+
+
+# -- clients that never read: pipelined floods, unread answers -----------------------------
+
+PIPELINED_HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def _never_reading_socket(url: str) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(2.0)
+    sock.connect(_address(url))
+    return sock
+
+
+def _send_until_blocked(sock: socket.socket, data: bytes, timeout: float = WAIT_SEC) -> int:
+    """Send ``data`` until it is all sent, the server stops taking it or drops the connection."""
+    sent, deadline = 0, time.monotonic() + timeout
+    with contextlib.suppress(OSError):
+        while sent < len(data) and time.monotonic() < deadline:
+            sent += sock.send(data[sent : sent + (1 << 20)])
+    return sent
+
+
+def _healthz_within(url: str, timeout: float = WAIT_SEC) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(f"{url}/healthz", timeout=3.0).status_code
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_pipelined_flood_never_read_stays_bounded_and_leaves_no_traceback(
+    chainlets: ServedChainlets,
+) -> None:
+    served = chainlets.start(
+        f"{HELLO_CHAIN}:SayHello",
+        {"chainlet": "SayHello", "service_token": TOKEN},
+        env={"CHAINS_IDLE_TIMEOUT_SEC": "5"},
+    )
+    pid = served.process.pid
+    assert _healthz(served.url) == 200
+    before = _vm_kib(pid, "VmRSS")
+    fds_before = len(os.listdir(f"/proc/{pid}/fd"))
+    flood = PIPELINED_HEALTHZ * ((16 << 20) // len(PIPELINED_HEALTHZ))
+    with _never_reading_socket(served.url) as sock:
+        _send_until_blocked(sock, flood, timeout=10.0)
+        assert _healthz(served.url) == 200
+        assert _vm_kib(pid, "VmRSS") - before < 64 * 1024
+        # Its answers stay unread: the server drops the connection after the idle timeout.
+        deadline = time.monotonic() + WAIT_SEC
+        while len(os.listdir(f"/proc/{pid}/fd")) > fds_before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(os.listdir(f"/proc/{pid}/fd")) <= fds_before
+    # The client left with answers unread: the server drops them without a traceback.
+    assert _healthz_within(served.url) == 200
+    time.sleep(1.0)
+    assert "Traceback" not in served.stderr()
+    assert served.process.poll() is None
+
+
+class Big(chains.ChainletBase):
+    async def run_remote(self, size: int) -> str:
+        return "x" * size
+
+
+def test_answers_never_read_are_dropped_and_cannot_pass_the_cap(serve: Any) -> None:
+    # Answers larger than the socket buffers stay in the server's write buffer: a close that
+    # waited for them to be read would keep every such connection (past the cap) for ever.
+    server = serve(Big, max_connections=20, idle_timeout_sec=0.5)
+    body = json.dumps({"size": 8 << 20}).encode()
+    connections = server.server.server_state.connections
+    socks: list[socket.socket] = []
+    most = 0
+    try:
+        for _ in range(60):
+            sock = _never_reading_socket(server.url)
+            socks.append(sock)
+            _send_until_blocked(sock, _post_head("/run_remote", len(body)) + body, timeout=1.0)
+            time.sleep(0.05)
+            most = max(most, len(connections))
+        assert most <= 20 + 2
+        assert _healthz_within(server.url) == 200
+        deadline = time.monotonic() + WAIT_SEC
+        while len(connections) > 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(connections) == 0  # each dropped after the idle timeout, unread
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def test_a_request_that_is_not_http_gets_400_with_the_error_envelope(serve: Any) -> None:
+    server = serve()
+    with _connect(server.url) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        error = _error_envelope(_read_until_closed(sock), 400)
+    assert error["type"] == "BadRequest" and error["chainlet"] == "Length"
+    assert _healthz(server.url) == 200

@@ -8,6 +8,7 @@ it names exist (docs/deploy.md). No secret value is in any manifest.
 from __future__ import annotations
 
 from chains_build import yaml_text
+from chains_build.k8s.checks import check_deployable
 from chains_build.k8s.configmap import config_map
 from chains_build.k8s.deployment import deployment
 from chains_build.k8s.ingress import ingress
@@ -35,6 +36,7 @@ def render_manifests(plan: ChainPlan) -> dict[str, str]:
     """File name under ``k8s/`` -> YAML text, in the order of ``plan.chainlets``; with
     ``--autoscaler keda`` each autoscaled chainlet's ScaledObject is in ``<slug>.keda.yaml``
     (a custom resource, which ``kubernetes-validate`` cannot check)."""
+    check_deployable(plan)
     files: dict[str, str] = {}
     deploy = plan.deploy
     for chainlet in plan.chainlets:
@@ -87,10 +89,17 @@ def _comments(plan: ChainPlan, chainlet: ChainletPlan) -> list[str]:
             f"kubectl create secret generic {secrets_name(plan)} --from-file=secrets/"
         )
     if chainlet.is_entrypoint:
-        lines.append(
-            f"Optional: the Secret {api_key_name(plan)} (key {API_KEY_KEY}) makes callers "
-            "send that API key."
-        )
+        if plan.deploy.ingress_host is not None:
+            lines.append(
+                f"Needs the Secret {api_key_name(plan)} (key {API_KEY_KEY}): the Ingress "
+                f"publishes the entrypoint, callers send that API key. kubectl create secret "
+                f"generic {api_key_name(plan)} --from-literal={API_KEY_KEY}=<random string>"
+            )
+        else:
+            lines.append(
+                f"Optional: the Secret {api_key_name(plan)} (key {API_KEY_KEY}) makes callers "
+                "send that API key."
+            )
         if plan.deploy.ingress_host is not None:
             lines.append(f"Reach it at http(s)://{plan.deploy.ingress_host}/ (the Ingress below).")
             if plan.deploy.ingress_tls_secret is not None:

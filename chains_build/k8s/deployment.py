@@ -4,18 +4,21 @@
   gave no ``cpu_count``/``memory`` requests the GPU table's share (``gpu_defaults``) with a
   memory limit equal to the request and no CPU limit; GPUs only as the ``nvidia.com/gpu``
   limit, which Kubernetes also takes as the request; every chainlet requests ephemeral storage;
-- a GPU chainlet gets ``/dev/shm`` as a memory-backed emptyDir, may only run on nodes whose
-  GPU label (``--gpu-node-label``; by default ``nvidia.com/gpu.product``, one of its GPU's
-  products) matches, tolerates the usual ``nvidia.com/gpu`` taint, and rolls out by replacing
-  its pod (``maxSurge: 0``) so an update needs no spare GPU;
+- a GPU chainlet gets ``/dev/shm`` as a memory-backed emptyDir, is placed by its
+  ``nvidia.com/gpu`` limit (and, with ``--gpu-node-label``, only on nodes whose label matches:
+  ``nvidia.com/gpu.product`` takes one of its GPU's products), tolerates the usual
+  ``nvidia.com/gpu`` taint, and rolls out by replacing its pod (``maxSurge: 0``) so an update
+  needs no spare GPU;
 - declared weights live in a cache volume (a PersistentVolumeClaim or an emptyDir) mounted at
   ``/app/model_cache`` (and each outside ``mount_location``), filled once by the server;
 - probes: startup on ``/readyz`` for the chain's startup window (``HealthChecks``; liveness
   starts only after it), readiness on ``/readyz``, liveness on ``/healthz``;
 - stopping: a ``preStop`` pause, then SIGTERM and the server's drain, inside
   ``terminationGracePeriodSeconds``;
+- replicas only when not autoscaled (the HPA or ScaledObject owns them otherwise);
 - wiring from the ConfigMap as a file, the service token and API key from Secrets via
-  ``secretKeyRef``, declared secrets as files from the chain's Secret (only the chainlet's keys);
+  ``secretKeyRef`` (the API key required when an Ingress publishes the entrypoint), declared
+  secrets as files from the chain's Secret (only the chainlet's keys);
 - a non-root user (the image's numeric uid), no privilege escalation, no capabilities, no
   service-account token.
 """
@@ -66,10 +69,12 @@ SECRET_FILE_MODE = 0o440
 
 def deployment(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, yaml_text.Data]:
     pod_labels = labels(plan, chainlet)
-    spec: dict[str, yaml_text.Data] = {
-        "replicas": plan.deploy.replicas,
-        "selector": {"matchLabels": selector(plan, chainlet)},
-    }
+    spec: dict[str, yaml_text.Data] = {}
+    if not plan.deploy.autoscaled:
+        # An autoscaled Deployment has no replicas: each kubectl apply would reset the
+        # autoscaler's choice to it (the autoscaler's minimum is --replicas).
+        spec["replicas"] = plan.deploy.replicas
+    spec["selector"] = {"matchLabels": selector(plan, chainlet)}
     single_attach = bool(chainlet.weights.items) and plan.deploy.weights_volume == "pvc"
     if chainlet.resources.gpu is not None or single_attach:
         # No spare GPU (or a ReadWriteOnce weights claim) for a surge pod: replace instead.
@@ -184,12 +189,14 @@ def _environment(plan: ChainPlan, chainlet: ChainletPlan) -> list[yaml_text.Data
         reference = {"name": service_token_name(plan), "key": SERVICE_TOKEN_KEY}
         env.append({"name": SERVICE_TOKEN_ENV, "valueFrom": {"secretKeyRef": reference}})
     if chainlet.is_entrypoint:
-        optional: dict[str, yaml_text.Data] = {
-            "name": api_key_name(plan),
-            "key": API_KEY_KEY,
-            "optional": True,
-        }
-        env.append({"name": API_KEY_ENV, "valueFrom": {"secretKeyRef": optional}})
+        # Published by an Ingress: the key is required (the pod does not start without the
+        # Secret), as Compose requires it beyond loopback. The Ingress's host rule already
+        # keeps other Host names away, so no CHAINS_ALLOWED_HOSTS (kubelet probes send the
+        # pod's IP as Host).
+        key_ref: dict[str, yaml_text.Data] = {"name": api_key_name(plan), "key": API_KEY_KEY}
+        if plan.deploy.ingress_host is None:
+            key_ref["optional"] = True
+        env.append({"name": API_KEY_ENV, "valueFrom": {"secretKeyRef": key_ref}})
     env.extend({"name": name, "value": value} for name, value in user_environment(chainlet))
     return env
 

@@ -5,7 +5,9 @@ PodDisruptionBudget.
   with an ``autoscaling/v2`` HorizontalPodAutoscaler on CPU utilisation (of the request); with
   ``--autoscaler keda`` with a KEDA ScaledObject (``keda.sh/v1alpha1``, a custom resource: KEDA
   must be installed) whose Prometheus trigger reads the runtime's ``chains_requests_in_flight``
-  gauge, aiming at ``predict_concurrency`` requests per replica.
+  gauge of the pods in ``--namespace``, aiming at ``predict_concurrency`` requests per replica.
+  A chain with a GPU chainlet cannot use the CPU HPA (``k8s.checks``): its CPUs idle while the
+  GPU works.
 - A PodDisruptionBudget (``maxUnavailable: 1``) when the chainlet runs more than one replica, so
   a node drain never takes all of them at once.
 """
@@ -51,8 +53,13 @@ def horizontal_pod_autoscaler(plan: ChainPlan, chainlet: ChainletPlan) -> dict[s
     }
 
 
-def in_flight_query(chainlet: ChainletPlan) -> str:
-    return f'sum({IN_FLIGHT_METRIC}{{chainlet="{chainlet.class_name}"}})'
+def in_flight_query(plan: ChainPlan, chainlet: ChainletPlan) -> str:
+    """The chainlet's in-flight requests over its pods in ``--namespace`` (the label the usual
+    ``prometheus.io/scrape`` relabelling writes): another chain in another namespace with a
+    chainlet of the same class name is not counted."""
+    assert plan.deploy.namespace is not None  # deploy_flags requires it with keda
+    namespace = plan.deploy.namespace
+    return f'sum({IN_FLIGHT_METRIC}{{namespace="{namespace}",chainlet="{chainlet.class_name}"}})'
 
 
 def scaled_object(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, yaml_text.Data]:
@@ -72,7 +79,7 @@ def scaled_object(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, yaml_tex
                     "type": "prometheus",
                     "metadata": {
                         "serverAddress": deploy.prometheus_url,
-                        "query": in_flight_query(chainlet),
+                        "query": in_flight_query(plan, chainlet),
                         "threshold": str(chainlet.predict_concurrency),
                     },
                 }

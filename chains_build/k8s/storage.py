@@ -2,7 +2,9 @@
 
 One claim per chainlet, kept when the Deployment is deleted or rolled, so the weights are
 downloaded once. ``ReadWriteOnce`` while the chainlet runs one replica; ``ReadWriteMany``
-(a storage class that offers it: NFS, EFS, Filestore, CephFS...) when it may run more.
+(a storage class that offers it: NFS, EFS, Filestore, CephFS...) when it may run more, and then
+``--storage-class`` is required (``k8s.checks``): the default classes of GKE and EKS offer only
+``ReadWriteOnce`` and the claim would stay Pending.
 """
 
 from __future__ import annotations

@@ -30,3 +30,50 @@ def pins_torch(requirements: Iterable[str]) -> bool:
         if match is not None and not (match["op"] == "~=" and match["patch"] is None):
             return True
     return False
+
+
+# Packages whose every current release requires torch (``Requires-Dist: torch...`` without a
+# marker, checked on PyPI's JSON API for the newest release, December 2026), and packages whose
+# named extra does (``transformers[torch]``). A chain that lists one of them installs torch
+# without naming it; chains-build chooses that torch's CUDA build as it does for an unpinned
+# torch, and lint rule CH723 warns about it. Not exhaustive: a package missing here brings
+# PyPI's torch build, whose CUDA may not match the image; list torch to choose.
+TORCH_DEPENDENTS: dict[str, frozenset[str] | None] = {
+    "accelerate": None,
+    "bitsandbytes": None,
+    "diffusers": frozenset({"torch"}),
+    "kornia": None,
+    "lightning": None,
+    "openai-whisper": None,
+    "peft": None,
+    "pytorch-lightning": None,
+    "sentence-transformers": None,
+    "timm": None,
+    "torchaudio": None,
+    "torchmetrics": None,
+    "torchvision": None,
+    "transformers": frozenset({"torch"}),
+    "vllm": None,
+    "xformers": None,
+}
+"""Package name -> None (it always requires torch) or the extras that bring torch."""
+
+_REQUIREMENT_HEAD = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?P<extras>[^\]]*)\])?"
+)
+
+
+def torch_dependent(requirements: Iterable[str]) -> str | None:
+    """The first requirement that brings torch without naming it (see :data:`TORCH_DEPENDENTS`)."""
+    for requirement in requirements:
+        match = _REQUIREMENT_HEAD.match(requirement)
+        if match is None:
+            continue
+        name = re.sub(r"[-_.]+", "-", match["name"]).lower()
+        if name not in TORCH_DEPENDENTS:
+            continue
+        extras_needed = TORCH_DEPENDENTS[name]
+        extras = {e.strip().lower() for e in (match["extras"] or "").split(",") if e.strip()}
+        if extras_needed is None or extras & extras_needed:
+            return requirement.strip()
+    return None

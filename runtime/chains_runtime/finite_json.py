@@ -7,13 +7,17 @@ dependency call: encoding one raises ``NonFiniteFloatError``.
 
 The check is two substring searches over the encoded bytes; only when one of them hits (a
 non-finite float, or a string that happens to contain the letters) is the text parsed again
-to tell the two apart.
+(by pydantic-core, refusing the constants) to tell the two apart.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Final
+
+import pydantic_core
 
 _MARKERS: Final = (b"NaN", b"Infinity")
 
@@ -37,11 +41,17 @@ def non_finite_constant(encoded: bytes) -> str | None:
     None (the same letters inside a string do not count; text that is not JSON gives None)."""
     if _MARKERS[0] not in encoded and _MARKERS[1] not in encoded:
         return None
+    try:  # Rust-fast: most texts with the letters hold them inside strings
+        pydantic_core.from_json(encoded, allow_inf_nan=False)
+    except ValueError:
+        pass
+    else:
+        return None
     try:
         json.loads(encoded, parse_constant=_raise_found)
     except _Found as found:
         return found.constant
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply: not ours to say
         return None
     return None
 
@@ -56,3 +66,40 @@ def ensure_finite(encoded: bytes, what: str) -> bytes:
             "(declare the type `float | None`) or a string such as 'nan' instead"
         )
     return encoded
+
+
+_BIG_EXPONENT: Final = re.compile(rb"\d[eE]\+?\d{3}")
+"""A number with a three-digit exponent: the only way JSON text overflows a float (1e999)."""
+
+
+class _Overflow(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _Overflow(text)
+    return value
+
+
+def non_finite_in_request(body: bytes) -> str | None:
+    """Why a request body holds a number that is not a finite float, or None.
+
+    ``NaN``/``Infinity`` constants, and numbers too large for a float (``1e999``, which every
+    parser turns into infinity). Typed ``float`` arguments are refused by validation as well;
+    this covers untyped (``Any``) arguments too."""
+    constant = non_finite_constant(body)
+    if constant is not None:
+        return f"the float {constant}, which is not JSON"
+    if _BIG_EXPONENT.search(body) is None:
+        return None
+    try:
+        json.loads(body, parse_float=_finite_float)
+    except _Overflow as overflow:
+        return f"the number {overflow.text[:40]}, too large for a float"
+    except (ValueError, RecursionError):
+        return None
+    return None

@@ -180,6 +180,23 @@ def parse_error_envelope(body: bytes) -> ErrorDetail | None:
         return None
 
 
+def decode_json_answer(content: bytes, source: str) -> Any:
+    """The decoded JSON body of an answer from ``source`` (None when empty).
+
+    Not JSON, or nested deeper than the decoder can go, raises ``ProtocolError`` naming
+    ``source`` (never ``RecursionError``)."""
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError as exc:
+        raise ProtocolError(f"{source} answered with a body that is not JSON") from exc
+    except RecursionError:
+        raise ProtocolError(
+            f"{source} answered with JSON nested too deeply to decode ({len(content)} bytes)"
+        ) from None
+
+
 def parse_frame(line: str | bytes) -> Frame:
     """Decode one stream line; raise ProtocolError if it is not a frame."""
     try:

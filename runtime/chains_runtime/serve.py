@@ -94,13 +94,19 @@ def load_chainlet(target: str) -> type[ChainletBase]:
     return value
 
 
-def read_secrets_fd(fd: int) -> dict[str, str]:
-    """A JSON object of secret values read to the end of file descriptor ``fd`` (then closed)."""
+def _read_fd(fd: int, what: str) -> bytes:
+    """Everything up to the end of file descriptor ``fd`` (then closed); ``what`` names it in
+    the error."""
     try:
         with os.fdopen(fd, "rb") as pipe:
-            data = pipe.read()
+            return pipe.read()
     except OSError as exc:
-        raise ChainsUsageError(f"cannot read secrets from --secrets-fd {fd}: {exc}") from None
+        raise ChainsUsageError(f"cannot read {what}: {exc}") from None
+
+
+def read_secrets_fd(fd: int) -> dict[str, str]:
+    """A JSON object of secret values read to the end of file descriptor ``fd`` (then closed)."""
+    data = _read_fd(fd, f"secrets from --secrets-fd {fd}")
     try:
         values = json.loads(data) if data else {}
     except ValueError:
@@ -114,11 +120,7 @@ def read_secrets_fd(fd: int) -> dict[str, str]:
 
 def read_wiring_fd(fd: int) -> ChainletWiring:
     """The wiring config (``CHAINS_CONFIG``'s JSON) read to the end of ``fd`` (then closed)."""
-    try:
-        with os.fdopen(fd, "rb") as pipe:
-            data = pipe.read()
-    except OSError as exc:
-        raise ChainsUsageError(f"cannot read the wiring from --wiring-fd {fd}: {exc}") from None
+    data = _read_fd(fd, f"the wiring from --wiring-fd {fd}")
     return parse_wiring(data.decode("utf-8", errors="replace"), source=f"--wiring-fd {fd}")
 
 

@@ -38,7 +38,6 @@ and without a key no ``Authorization`` header is sent (truss requires one).
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -47,13 +46,14 @@ from typing import Any, TypeVar, overload
 import pydantic
 
 from chains_runtime.client import DependencyClient
+from chains_runtime.client.headers import checked_headers
 from chains_runtime.client.httpx_transport import HttpxTransport
 from chains_runtime.client.pool import Endpoint
 from chains_runtime.client.tls import TLSSettings
 from chains_runtime.context import DeployedServiceDescriptor, DeploymentContext
 from chains_runtime.definitions import RPCOptions
 from chains_runtime.errors import ChainsUsageError, MissingSecretError
-from chains_runtime.protocol import ProtocolError, encode_json
+from chains_runtime.protocol import ProtocolError, decode_json_answer, encode_json
 from chains_runtime.stubs import _LoopThread, current_request_id
 
 API_KEY_SECRET = "baseten_chain_api_key"
@@ -79,9 +79,13 @@ class StubBase:
                 "StubBase sends and reads JSON, drop use_binary"
             )
         self._descriptor = service_descriptor
-        self._headers = {"authorization": f"Api-Key {api_key}"} if api_key else {}
         endpoint = Endpoint.parse(service_descriptor.predict_url)  # a bad URL fails now
         who = f"{type(self).__name__} at {service_descriptor.predict_url}"
+        self._headers = {"authorization": f"Api-Key {api_key}"} if api_key else {}
+        try:
+            checked_headers(self._headers)  # a bad key fails now, without showing it
+        except ChainsUsageError as exc:
+            raise ChainsUsageError(f"{who}: the API key cannot be sent: {exc}") from None
         tls = tls or TLSSettings()
         https = endpoint.scheme == "https"
         if tls.given and not https:
@@ -233,16 +237,7 @@ class StubBase:
                     f"{self.name}: the answer of {self.url} is not a valid "
                     f"{output_model.__name__}: {exc}"
                 ) from exc
-        if not body:
-            return None
-        try:
-            return json.loads(body)
-        except ValueError as exc:
-            raise ProtocolError(f"{self.name}: the answer of {self.url} is not JSON") from exc
-        except RecursionError:
-            raise ProtocolError(
-                f"{self.name}: the answer of {self.url} is JSON nested too deeply to decode"
-            ) from None
+        return decode_json_answer(body, f"{self.name} at {self.url}")
 
 
 def _api_key_from(context: DeploymentContext, stub: str) -> str | None:

@@ -39,7 +39,7 @@ import pydantic
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.client import DependencyClient
 from chains_runtime.client.errors import DependencyTimeoutError, DependencyUnavailableError
-from chains_runtime.context import DEADLINE, current_request_id
+from chains_runtime.context import current_request_id
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.injection import DependencyMarker
 from chains_runtime.protocol import RemoteChainletError
@@ -174,8 +174,9 @@ class RemoteStub:
             thread = loop_thread
 
             def run_sync(*args: Any, **kwargs: Any) -> Any:
-                coroutine = call(bind(args, kwargs), current_request_id())
-                return thread.run(_within_deadline(DEADLINE.get(), coroutine))
+                # The loop thread runs the call in a copy of this thread's context, so the
+                # served call's deadline (``DEADLINE``) goes with it.
+                return thread.run(call(bind(args, kwargs), current_request_id()))
 
             run_remote = run_sync
         run_remote.__name__ = "run_remote"
@@ -261,13 +262,6 @@ class RemoteStubProvider:
                 self._loop_thread.run(client.aclose())
             self._loop_thread.close()
             self._loop_thread = None
-
-
-async def _within_deadline(deadline: float | None, coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` (on the loop thread of sync stubs) under the served call's deadline."""
-    if deadline is not None:
-        DEADLINE.set(deadline)  # in this task's own context
-    return await coroutine
 
 
 def _outcome_of(exc: Exception) -> str:

@@ -15,10 +15,22 @@ marker file ``.chains-weights-<hash>`` in its target; while it is there the item
 again, so a volume kept across restarts (a PersistentVolumeClaim, a Compose volume) is filled
 once. ``secret`` names a declared secret holding an access token, read like the chainlet's
 secrets (``CHAINS_SECRET_<key>``, else the file in the wiring's secrets folder).
+
+Several replicas may share the volume (a ReadWriteMany claim): each item is fetched under an
+exclusive ``fcntl.flock`` on its lock file ``.chains-weights-<hash>.lock`` in the target, so one
+replica downloads and the others wait, then find the marker. (``flock`` holds across NFS
+clients on Linux, which emulates it with NFS byte-range locks: EFS, Filestore, NFS v4.) Under
+the lock, partial files a killed download left (``.<name>.<random>`` of an ``https`` item) are
+removed first; Hugging Face downloads resume their own ``.incomplete`` files.
+
+The generated server downloads before it serves (:func:`main_guard`), so the download counts
+against the startup probe's window (``HealthChecks(startup_threshold_seconds=)``; liveness
+starts only after it) and a failed download exits the container, which restarts and retries.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -62,17 +74,69 @@ def ensure_weights(
             logger.info("weights %s: already in %s", item["source"], target)
             continue
         target.mkdir(parents=True, exist_ok=True)
-        token = _token(item.get("secret"), env)
-        logger.info("weights %s: downloading into %s", item["source"], target)
-        if item["kind"] == "hf":
-            _fetch_hf(item, target, token)
-        elif item["kind"] == "https":
-            _fetch_url(str(item["source"]), target, token)
-        else:
-            raise WeightsError(f"unknown weights kind {item['kind']!r}")
-        marker.write_text(json.dumps(dict(item), sort_keys=True) + "\n", encoding="utf-8")
+        with _item_lock(item, target):
+            if marker.exists():  # another replica fetched it while this one waited
+                logger.info("weights %s: fetched by another replica", item["source"])
+                continue
+            if item["kind"] == "https":
+                remove_partials(str(item["source"]), target)
+            token = _token(item.get("secret"), env)
+            logger.info("weights %s: downloading into %s", item["source"], target)
+            if item["kind"] == "hf":
+                _fetch_hf(item, target, token)
+            elif item["kind"] == "https":
+                _fetch_url(str(item["source"]), target, token)
+            else:
+                raise WeightsError(f"unknown weights kind {item['kind']!r}")
+            marker.write_text(json.dumps(dict(item), sort_keys=True) + "\n", encoding="utf-8")
         fetched.append(str(target))
     return fetched
+
+
+class _item_lock:
+    """An exclusive ``flock`` on the item's lock file in ``target``, held for the download."""
+
+    def __init__(self, item: Mapping[str, Any], target: Path) -> None:
+        self._path = target / (marker_name(item) + ".lock")
+        self._source = item["source"]
+        self._fd = -1
+
+    def __enter__(self) -> None:
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                logger.info("weights %s: another replica is downloading; waiting", self._source)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self._fd)  # closing the last descriptor releases the lock
+
+
+def remove_partials(url: str, target: Path) -> list[str]:
+    """Delete what a killed download of ``url`` left in ``target`` (its ``.<name>.*`` temporary
+    files); only called under the item's lock, so no live download owns them. The names
+    removed."""
+    name = Path(urllib.parse.urlsplit(url).path).name
+    if not name:
+        return []
+    removed = []
+    for partial in sorted(target.glob(f".{_glob_escape(name)}.*")):
+        if partial.is_file() and not partial.is_symlink():
+            partial.unlink(missing_ok=True)
+            removed.append(partial.name)
+    if removed:
+        logger.info("weights %s: removed %d partial file(s) of an interrupted download", url,
+                    len(removed))
+    return removed
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{char}]" if char in "*?[" else char for char in name)
 
 
 def main_guard(items: Sequence[Mapping[str, Any]]) -> int | None:

@@ -4,7 +4,8 @@ The hello example (two chainlets: the entrypoint calls SayHello with the service
 built and started with its docker-compose.yaml and nothing written by hand: no ``.env``, no
 token in the environment (compose_chain passes none unless asked). The token the chainlets
 share is the one in the ``.env`` chains-build wrote (mode 600); the entrypoint is published
-on loopback only, and the containers stop within the grace period after draining.
+on loopback only, where it refuses DNS-rebound Host names, and the containers stop within the
+grace period after draining.
 
 A chain that declares weights (``WeightsSource(source="hf://...", mount_location=...)``) gets
 them downloaded by its server into the named volume once: a recreated container finds them
@@ -49,6 +50,14 @@ def test_compose_up_needs_no_hand_written_env(build_once: BuildOnce) -> None:
         assert ok.returncode == 0 and ok.stdout.strip() == "200", ok.stdout + ok.stderr
         wrong = chain.exec(HELLO.entrypoint, ["python3", "-c", probe, "not-the-token"])
         assert wrong.returncode != 0 and "401" in wrong.stderr + wrong.stdout
+        # DNS rebinding: a page's own name resolved to 127.0.0.1 is refused on the published
+        # port (the API key being optional on loopback); localhost still answers.
+        port = chain.url.rsplit(":", 1)[1]
+        rebound = chain.call(HELLO.input, headers={"host": f"rebind.example:{port}"})
+        assert rebound.status_code == 400, rebound.text
+        assert rebound.json()["error"]["type"] == "HostNotAllowed"
+        local = chain.call(HELLO.input, headers={"host": f"localhost:{port}"})
+        assert local.status_code == 200, local.text
         # Published on loopback only.
         ports = chain.inspect(HELLO.entrypoint)["HostConfig"]["PortBindings"]
         assert [binding["HostIp"] for binding in ports["8080/tcp"]] == ["127.0.0.1"]

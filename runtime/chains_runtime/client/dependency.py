@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -34,7 +33,6 @@ from chains_runtime.definitions import (
 )
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.protocol import (
-    DEADLINE_HEADER,
     JSON_CONTENT_TYPE,
     REQUEST_ID_HEADER,
     RETRY_AFTER_HEADER,
@@ -45,8 +43,8 @@ from chains_runtime.protocol import (
     DataFrame,
     EndFrame,
     IncompleteStreamError,
-    ProtocolError,
     RemoteChainletError,
+    decode_json_answer,
     encode_json,
     parse_error_envelope,
 )
@@ -172,19 +170,7 @@ class DependencyClient:
     ) -> Any:
         """POST an encoded JSON ``body`` (with retries) and return the decoded JSON answer."""
         content = await self.post_bytes(body, request_id=request_id, timeout_sec=timeout_sec)
-        if not content:
-            return None
-        try:
-            return json.loads(content)
-        except ValueError as exc:
-            raise ProtocolError(
-                f"dependency {self.name!r} at {self.url} answered with a body that is not JSON"
-            ) from exc
-        except RecursionError:
-            raise ProtocolError(
-                f"dependency {self.name!r} at {self.url} answered with JSON nested too deeply "
-                f"to decode ({len(content)} bytes)"
-            ) from None
+        return decode_json_answer(content, f"dependency {self.name!r} at {self.url}")
 
     async def post_chunks(
         self,
@@ -294,13 +280,13 @@ class DependencyClient:
         attempts = self.retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
-            attempt_headers, attempt_timeout = headers, timeout
+            attempt_timeout = timeout
             if deadline is not None:
-                attempt_timeout, budget = self._within_deadline(deadline, timeout)
-                attempt_headers = (*headers, (DEADLINE_HEADER, budget))
+                attempt_timeout = self._within_deadline(deadline, timeout)
             try:
+                # The transport sends what is left of ``deadline`` once it has a connection.
                 response = await self._pool.post(
-                    body, headers=attempt_headers, timeout_sec=attempt_timeout
+                    body, headers=headers, timeout_sec=attempt_timeout, deadline=deadline
                 )
                 if stream and response.status == 200:
                     return 200, b"", response
@@ -324,7 +310,8 @@ class DependencyClient:
                 await asyncio.sleep(delay)
                 continue
             except TimeoutError as exc:
-                if attempt_timeout < timeout:  # the deadline, not the timeout, ended the wait
+                if attempt_timeout < timeout or not _time_left(deadline, 0.0):
+                    # the deadline, not the timeout, ended the wait
                     waited = f"waiting {attempt_timeout:.3g} s for its answer"
                     raise self._deadline_error(waited) from exc
                 detail = f" ({exc})" if str(exc) else ""
@@ -351,14 +338,12 @@ class DependencyClient:
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _within_deadline(self, deadline: float, timeout: float) -> tuple[float, str]:
-        """The timeout of an attempt bounded by ``deadline``, and the budget to send (whole
-        milliseconds, rounded down so the dependency's deadline is never past ours)."""
+    def _within_deadline(self, deadline: float, timeout: float) -> float:
+        """The timeout of an attempt bounded by ``deadline`` (not a millisecond left: an error)."""
         remaining = deadline - time.monotonic()
-        milliseconds = int(remaining * 1000)
-        if milliseconds <= 0:
+        if remaining < 0.001:
             raise self._deadline_error("before it could be called")
-        return min(timeout, remaining), str(milliseconds)
+        return min(timeout, remaining)
 
     def _deadline_error(self, when: str) -> DeadlineExceededError:
         return DeadlineExceededError(

@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 from chains_runtime.client.connection import BodyTooLargeError, ConnectFailedError, TransportError
-from chains_runtime.client.pool import DEFAULT_KEEPALIVE_EXPIRY_SEC
+from chains_runtime.client.headers import checked_headers, declared_too_large
+from chains_runtime.client.pool import DEFAULT_KEEPALIVE_EXPIRY_SEC, deadline_budget
+from chains_runtime.protocol import DEADLINE_HEADER
 
 T = TypeVar("T")
 
@@ -48,7 +50,7 @@ class HttpxTransport:
         self.url = url
         self._client_cert_hint = client_cert_hint
         # As ``ConnectionPool`` does; a compressed answer is still decoded (and counted decoded).
-        self._headers = {"accept-encoding": "identity", **headers}
+        self._headers = dict(checked_headers({"accept-encoding": "identity", **headers}))
         self._ssl = ssl_context if ssl_context is not None else ssl.create_default_context()
         self._limits = httpx.Limits(
             max_connections=max_connections,
@@ -63,12 +65,15 @@ class HttpxTransport:
         *,
         headers: Iterable[tuple[str, str]] = (),
         timeout_sec: float | None = None,
+        deadline: float | None = None,
     ) -> HttpxResponse:
         loop = asyncio.get_running_loop()
         client = self._client(loop)
-        request = client.build_request(
-            "POST", self.url, content=body, headers=[*self._headers.items(), *headers]
-        )
+        request_headers = [*self._headers.items(), *checked_headers(dict(headers))]
+        if deadline is not None:
+            # httpx waits for a connection inside ``send``: the budget is computed just before.
+            request_headers.append((DEADLINE_HEADER, deadline_budget(deadline)))
+        request = client.build_request("POST", self.url, content=body, headers=request_headers)
         deadline = None if timeout_sec is None else loop.time() + timeout_sec
         try:
             response = await _mapped(client.send(request, stream=True), timeout_sec)
@@ -133,10 +138,9 @@ class HttpxResponse:
 
     async def read(self, max_bytes: int | None = None) -> bytes:
         try:
-            if max_bytes is not None:
-                declared = self._response.headers.get("content-length", "")
-                if declared.strip().isdigit() and int(declared) > max_bytes:
-                    raise BodyTooLargeError(max_bytes, int(declared), declared=True)
+            too_large = declared_too_large(self._response.headers.get("content-length"), max_bytes)
+            if too_large is not None:
+                raise too_large
             remaining = None
             if self._deadline is not None:
                 remaining = max(0.0, self._deadline - self._loop.time())
@@ -178,10 +182,24 @@ class HttpxResponse:
 
 async def _mapped(step: Awaitable[T], timeout_sec: float | None) -> T:
     """Await ``step`` within ``timeout_sec``, with httpx's errors as the pool's."""
+    task = asyncio.ensure_future(step)
+    # Not ``asyncio.wait_for``: before Python 3.12 it can swallow a cancellation that arrives
+    # as ``step`` finishes (see ``pool._LoopPool._connect``).
     try:
-        return await asyncio.wait_for(step, timeout_sec)
-    except asyncio.TimeoutError:
-        raise TimeoutError() from None
+        done, _ = await asyncio.wait((task,), timeout=timeout_sec)
+    except BaseException:
+        _abandon(task)
+        raise
+    if not done:
+        _abandon(task)
+        raise TimeoutError()
+    try:
+        return task.result()
+    except httpx.LocalProtocolError:
+        # h11's message quotes the offending header value, which may be a secret.
+        raise TransportError(
+            "the request could not be sent: a header was refused as not valid HTTP"
+        ) from None
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError) as exc:
         if _certificate_rejected(exc):
             raise TLSVerificationError(
@@ -191,6 +209,26 @@ async def _mapped(step: Awaitable[T], timeout_sec: float | None) -> T:
         raise ConnectFailedError(_reason(exc)) from exc
     except httpx.TransportError as exc:
         raise TransportError(_reason(exc)) from exc
+
+
+def _abandon(task: asyncio.Future[Any]) -> None:
+    """Cancel a step nobody waits for; close the answer it may have got meanwhile."""
+    task.cancel()
+    task.add_done_callback(_close_if_answered)
+
+
+def _close_if_answered(task: asyncio.Future[Any]) -> None:
+    if task.cancelled() or task.exception() is not None:
+        return
+    result = task.result()
+    if isinstance(result, httpx.Response):
+        closing = asyncio.ensure_future(result.aclose())
+        _CLOSING.add(closing)
+        closing.add_done_callback(_CLOSING.discard)
+
+
+_CLOSING: set[asyncio.Future[None]] = set()
+"""Answers being closed after their caller left (a reference keeps the task alive)."""
 
 
 def _certificate_rejected(exc: BaseException) -> bool:

@@ -28,17 +28,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 
 from chains_runtime.client.connection import (
-    BodyTooLargeError,
     ConnectFailedError,
     Connection,
     TransportError,
 )
+from chains_runtime.client.headers import checked_headers, declared_too_large
 from chains_runtime.client.url import Endpoint as Endpoint
 from chains_runtime.errors import ChainsUsageError
+from chains_runtime.protocol import DEADLINE_HEADER
 
 DEFAULT_KEEPALIVE_EXPIRY_SEC = 4.0
 
@@ -68,11 +70,10 @@ class Response:
         """
         connection = self._take()
         try:
-            if max_bytes is not None:
-                declared = _content_length(self._headers)
-                if declared is not None and declared > max_bytes:
-                    connection.abort()
-                    raise BodyTooLargeError(max_bytes, declared, declared=True)
+            too_large = declared_too_large(self.header("content-length"), max_bytes)
+            if too_large is not None:
+                connection.abort()
+                raise too_large
             return await connection.receive_body(max_bytes)
         finally:
             self._pool.release(connection)
@@ -134,7 +135,7 @@ class ConnectionPool:
             f"host: {self.endpoint.host_header}",
             "accept-encoding: identity",
         ]
-        lines += [f"{name}: {value}" for name, value in _checked(headers or {})]
+        lines += [f"{name}: {value}" for name, value in checked_headers(headers or {})]
         self._head = ("\r\n".join(lines) + "\r\n").encode("latin-1")
         self._by_loop: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
         self.closed = False
@@ -145,25 +146,31 @@ class ConnectionPool:
         *,
         headers: Iterable[tuple[str, str]] = (),
         timeout_sec: float | None = None,
+        deadline: float | None = None,
     ) -> Response:
         """Send ``body``; return once the status and headers arrived (within ``timeout_sec``).
+
+        ``deadline`` (a ``time.monotonic()`` time): the served call's deadline, sent as
+        ``DEADLINE_HEADER`` with the milliseconds left when the request is written (after
+        waiting for a connection); none left raises ``TimeoutError`` without sending.
 
         Raises ``ConnectFailedError`` when no connection could be made, ``TimeoutError`` past
         the deadline and ``TransportError`` when the connection failed after the request left.
         """
         lines = [self._head]
-        for name, value in _checked(dict(headers)):
+        for name, value in checked_headers(dict(headers)):
             lines.append(f"{name}: {value}\r\n".encode("latin-1"))
-        lines.append(b"content-length: %d\r\n\r\n" % len(body))
-        lines.append(body)
-        request = b"".join(lines)
         loop = asyncio.get_running_loop()
         pool = self._by_loop.get(loop) or self._attach(loop)
-        deadline = None if timeout_sec is None else loop.time() + timeout_sec
-        connection = await pool.acquire(deadline)
+        expiry = None if timeout_sec is None else loop.time() + timeout_sec
+        connection = await pool.acquire(expiry)
         try:
-            connection.set_deadline(deadline)
-            connection.send(request)
+            if deadline is not None:
+                lines.append(deadline_header_line(deadline))
+            lines.append(b"content-length: %d\r\n\r\n" % len(body))
+            lines.append(body)
+            connection.set_deadline(expiry)
+            connection.send(b"".join(lines))
             await connection.receive_head()
         except BaseException:
             connection.abort()
@@ -333,29 +340,19 @@ def _expire(waiter: asyncio.Future[None], limit: int) -> None:
         waiter.set_exception(TimeoutError(f"all {limit} connections stayed busy"))
 
 
-def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    """The answer's Content-Length (httptools refused a malformed or conflicting one)."""
-    for name, value in headers:
-        if name == b"content-length" and value.strip().isdigit():
-            return int(value)
-    return None
+def deadline_budget(deadline: float) -> str:
+    """The ``DEADLINE_HEADER`` value for ``deadline`` (a ``time.monotonic()`` time): whole
+    milliseconds left, rounded down so the dependency's deadline is never past ours.
+
+    Raises ``TimeoutError`` when not a whole millisecond is left."""
+    milliseconds = int((deadline - time.monotonic()) * 1000)
+    if milliseconds <= 0:
+        raise TimeoutError("the deadline of the call being served ran out")
+    return str(milliseconds)
 
 
-def _checked(headers: Mapping[str, str]) -> list[tuple[str, str]]:
-    """Header lines that cannot break the request: no CR, LF or NUL, latin-1 only."""
-    for name, value in headers.items():
-        text = name + value
-        bad_name = not name or ":" in name or name != name.strip()
-        if bad_name or "\r" in text or "\n" in text or "\0" in text or not _latin1(text):
-            raise ChainsUsageError(f"header {name!r} has a value that cannot be sent: {value!r}")
-    return list(headers.items())
+def deadline_header_line(deadline: float) -> bytes:
+    return b"%s: %s\r\n" % (_DEADLINE_HEADER_NAME, deadline_budget(deadline).encode())
 
 
-def _latin1(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
+_DEADLINE_HEADER_NAME = DEADLINE_HEADER.encode("latin-1")

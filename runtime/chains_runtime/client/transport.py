@@ -27,7 +27,11 @@ class Response(Protocol):
 
 
 class Transport(Protocol):
-    """POSTs to one URL over pooled connections."""
+    """POSTs to one URL over pooled connections.
+
+    ``deadline`` (a ``time.monotonic()`` time) is sent as ``DEADLINE_HEADER``, computed as late
+    as the transport can (after waiting for a connection); none left raises ``TimeoutError``.
+    """
 
     async def post(
         self,
@@ -35,6 +39,7 @@ class Transport(Protocol):
         *,
         headers: Iterable[tuple[str, str]] = (),
         timeout_sec: float | None = None,
+        deadline: float | None = None,
     ) -> Response: ...
 
     async def aclose(self) -> None: ...

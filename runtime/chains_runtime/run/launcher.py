@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.client import (
     DependencyClient,
@@ -45,6 +43,7 @@ from chains_runtime.run.processes import (
     ChainletProcess,
     StartupError,
     bind_listener,
+    readiness_client,
     socket_url,
     spawn,
     stop,
@@ -240,7 +239,7 @@ class Launcher:
         if self.options.verbose:
             self._verbose_task = asyncio.create_task(self._copy_logs())
         deadline = time.monotonic() + self.options.startup_timeout
-        async with httpx.AsyncClient() as client:
+        async with readiness_client() as client:
             waits = [asyncio.create_task(wait_ready(p, client, deadline)) for p in self.processes]
             try:
                 await asyncio.gather(*waits)

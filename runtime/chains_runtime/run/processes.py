@@ -197,6 +197,12 @@ def spawn(
     return process
 
 
+def readiness_client() -> httpx.AsyncClient:
+    """The client of the ``/readyz`` probes. They go to loopback only, so proxy variables are
+    ignored: with ``HTTP_PROXY`` set and no ``NO_PROXY``, httpx would send them to the proxy."""
+    return httpx.AsyncClient(trust_env=False)
+
+
 async def wait_ready(process: ChainletProcess, client: httpx.AsyncClient, deadline: float) -> None:
     """Poll ``GET /readyz`` until 200; StartupError when the child exits, fails or times out."""
     url = f"{process.url}/readyz"

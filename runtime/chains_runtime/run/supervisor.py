@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, NoReturn
 
 import httpx
 
-from chains_runtime.run.processes import ChainletProcess, StartupError, wait_ready
+from chains_runtime.run.processes import (
+    ChainletProcess,
+    StartupError,
+    readiness_client,
+    wait_ready,
+)
 
 if TYPE_CHECKING:
     from chains_runtime.run.launcher import Launcher
@@ -67,7 +72,7 @@ class Supervisor:
 
     async def keep_up(self) -> NoReturn:
         """Watch the chain's processes until cancelled (by SIGINT / SIGTERM)."""
-        async with httpx.AsyncClient() as client:
+        async with readiness_client() as client:
             try:
                 while True:
                     for index in range(len(self._watches)):

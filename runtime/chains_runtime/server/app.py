@@ -41,7 +41,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.context import DEADLINE, REQUEST_ID, Environment
-from chains_runtime.finite_json import non_finite_constant
+from chains_runtime.finite_json import non_finite_in_request
 from chains_runtime.injection import injecting
 from chains_runtime.protocol import (
     DEADLINE_HEADER,
@@ -274,14 +274,9 @@ class ChainletApp:
             return await self._fail(send, raw_id, 413, "PayloadTooLarge", message), None
         except ClientGone:
             return CLIENT_GONE_STATUS, None
-        constant = None
-        if b"NaN" in body or b"Infinity" in body:  # rare: parse again to tell strings apart
-            constant = non_finite_constant(body)
-        if constant is not None:
-            message = (
-                f"invalid run_remote arguments: the request holds the float {constant}, "
-                "which is not JSON"
-            )
+        problem = non_finite_in_request(body)  # two substring and one regex search, usually
+        if problem is not None:
+            message = f"invalid run_remote arguments: the request holds {problem}"
             return await self._fail(send, raw_id, 422, "ValidationError", message), None
         try:
             arguments = self._validate(body or b"{}")
@@ -295,8 +290,9 @@ class ChainletApp:
             retry = [self._retry_after]
             return await self._fail(send, raw_id, 503, "NotReady", message, retry), None
         kwargs = arguments.__dict__
-        if deadline is not None:
-            DEADLINE.set(deadline)  # in this request's own task: it ends with the request
+        # Set even when None: uvicorn starts a pipelined request inside the previous one's
+        # task, so it would inherit that one's deadline. The task's context ends with it.
+        DEADLINE.set(deadline)
         # Queue and call run under the deadline, and are cancelled if the caller leaves.
         guard = CallGuard(receive, self._watchlist, deadline, budget)
         content = b""

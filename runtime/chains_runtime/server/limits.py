@@ -34,15 +34,18 @@ class ServerLimits:
     """The limits of one chainlet server process (see the README's table).
 
     - ``max_connections``: open connections at most. At the cap a new connection first takes
-      the place of the oldest idle one (kept alive with no request, or never used), then of the
-      oldest one still sending its request head; if every connection has a request in the app,
-      it is closed at once without being served.
+      the place of the oldest idle one (kept alive with no request, or never used, or answered
+      already while its request body was still coming), then of the oldest one still sending its
+      request head, then of the one sending its request body the furthest behind the minimum
+      body rate (``http_protocol.MIN_BODY_RATE``); if every connection has a request in the app
+      with its whole body, it is closed at once without being served.
     - ``idle_timeout_sec``: a connection with no request in progress (kept alive after a
       response, or never used) is closed after this long.
     - ``head_timeout_sec``: a started request head (request line and headers) must be complete
       this long after its first bytes, else 408 and close.
     - ``body_timeout_sec``: the whole request body must arrive this long after its head, else
-      408 and close.
+      408 and close. (Sooner, a body slower than ``http_protocol.MIN_BODY_RATE`` on average
+      gets 408 too; that floor is not a setting.)
     - ``max_head_bytes``: a larger request head gets 431 and close; no more of it is kept.
     """
 
@@ -85,8 +88,8 @@ SETTINGS: Final = (
 assert [s.field for s in SETTINGS] == [f.name for f in fields(ServerLimits)]
 
 _HELP: Final = {
-    "max_connections": "open connections at most; past it idle ones make room, else new ones "
-    "are closed at once",
+    "max_connections": "open connections at most; past it idle ones, then slow heads, then the "
+    "slowest bodies make room, else new ones are closed at once",
     "idle_timeout_sec": "seconds a connection with no request in progress stays open",
     "head_timeout_sec": "seconds a request head may take to arrive (then 408)",
     "body_timeout_sec": "seconds a request body may take to arrive after its head (then 408)",

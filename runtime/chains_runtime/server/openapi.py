@@ -27,6 +27,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from chains_runtime import protocol
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.protocol import (
+    DEADLINE_HEADER,
     JSON_CONTENT_TYPE,
     REQUEST_ID_HEADER,
     RETRY_AFTER_HEADER,
@@ -45,11 +46,12 @@ CHAINLET_TAG: Final = "chainlet"
 OPERATIONAL_TAG: Final = "operational"
 
 _ERROR_STATUSES: Final = {
-    400: "The `Host` header names a host this server does not answer for.",
+    400: "A bad `x-chains-deadline-ms` value, or a `Host` this server does not answer for.",
     401: "Missing or invalid service token or API key.",
     408: "The request head or body did not arrive in time.",
     413: "The request body is over the size limit.",
     415: "The request's content type is not `application/json`.",
+    431: "The request head is over the size limit (sent before the app; the connection closes).",
     422: "The arguments do not match `run_remote` (the envelope's message names the field).",
     500: "`run_remote` raised; the envelope names the chainlet where the error was raised.",
     502: "A dependency could not be reached, or answered something that is not a chain envelope.",
@@ -69,6 +71,15 @@ _REQUEST_ID_PARAMETER: Final = {
     "description": "Request id carried along the chain (1 to 128 visible ASCII characters; "
     "another value is replaced by a fresh id). Echoed in every response.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+}
+_DEADLINE_PARAMETER: Final = {
+    "name": DEADLINE_HEADER,
+    "in": "header",
+    "required": False,
+    "description": "The caller's remaining time budget in whole milliseconds (1 to 10 digits; "
+    "0 is answered 504 at once). The call is cancelled and answered 504 `DeadlineExceeded` "
+    "past it, or past the chainlet's own `run_remote_timeout_sec` if that is sooner.",
+    "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"},
 }
 _REQUEST_ID_RESPONSE_HEADER: Final = {
     REQUEST_ID_HEADER: {"description": "The request id.", "schema": {"type": "string"}}
@@ -229,7 +240,7 @@ def add_contract_routes(
     errors: dict[int | str, dict[str, Any]] = {
         status: {"model": ErrorEnvelope, "description": description}
         for status, description in _ERROR_STATUSES.items()
-        if (status != 401 or schemes) and (status != 400 or config.allowed_hosts is not None)
+        if status != 401 or schemes
     }
     errors[503]["headers"] = _RETRY_AFTER
     request_model = spec.request_model
@@ -260,7 +271,7 @@ def add_contract_routes(
         responses=errors,
         dependencies=[Security(scheme) for scheme in schemes],
         openapi_extra={
-            "parameters": [_REQUEST_ID_PARAMETER],
+            "parameters": [_REQUEST_ID_PARAMETER, _DEADLINE_PARAMETER],
             "responses": {"200": {"headers": _REQUEST_ID_RESPONSE_HEADER}},
         },
         **route,

@@ -1,8 +1,8 @@
 """The request id of a ``run_remote`` call: taken from ``x-request-id`` or made up.
 
 An incoming id is kept when it is 1 to 128 visible ASCII characters (so it is safe to log and
-to send on); anything else is replaced by a fresh one, 32 hex digits like the client's (unique: a random
-part per process and a counter).
+to send on); anything else is replaced by a fresh one, 32 hex digits like the client's (unique:
+a random part per process, then a counter).
 """
 
 from __future__ import annotations

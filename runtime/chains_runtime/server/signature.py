@@ -53,7 +53,8 @@ class RunRemoteSpec:
             fields[name] = (annotation, default)
         model = pydantic.create_model(
             f"{chainlet_cls.__name__}RunRemoteArgs",
-            __config__=pydantic.ConfigDict(extra="forbid"),
+            # Lax, as truss; but "nan", "inf" and 1e999 are no float a JSON caller can mean.
+            __config__=pydantic.ConfigDict(extra="forbid", allow_inf_nan=False),
             **fields,
         )
         is_stream = inspect.isasyncgenfunction(method)
@@ -72,18 +73,21 @@ _RESULT: Final = "the result of run_remote"
 def _result_encoder(returns: Any, is_stream: bool) -> Callable[[Any], bytes]:
     """Encodes a result as JSON; a NaN or infinite float raises ``NonFiniteFloatError``.
 
-    Inside a pydantic model, the model's own ``ser_json_inf_nan`` decides (pydantic's default
-    writes ``null``); everywhere else such a float is an error, never ``null`` or ``NaN``.
+    A result that is a pydantic model, dataclass or TypedDict follows its own
+    ``ser_json_inf_nan`` (pydantic's default writes ``null``); everywhere else such a float is
+    an error, never ``null`` or ``NaN``.
     """
     if is_stream or returns is inspect.Signature.empty or returns is Any:
         return _encode_untyped
     origin = typing.get_origin(returns)
     if origin in (collections.abc.Awaitable, collections.abc.Coroutine):
         returns = typing.get_args(returns)[-1]
-    if isinstance(returns, type) and issubclass(returns, pydantic.BaseModel):
-        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(returns)
-    else:  # keep non-finite floats visible, so the check below can refuse them
-        adapter = pydantic.TypeAdapter(returns, config=_KEEP_NON_FINITE)
+    try:  # keep non-finite floats visible, so the check below can refuse them
+        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(
+            returns, config=_KEEP_NON_FINITE
+        )
+    except pydantic.PydanticUserError:  # a model, dataclass or TypedDict: its own config rules
+        adapter = pydantic.TypeAdapter(returns)
     dump_json = adapter.dump_json
 
     def encode(result: Any) -> bytes:
