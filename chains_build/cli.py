@@ -126,8 +126,6 @@ def run(argv: Sequence[str]) -> int:
     if not args.explain and args.output is None:
         raise UsageError("give the output folder with -o OUT (or --explain to only explain)")
     path: Path = args.path
-    if not path.is_file() or path.suffix != ".py":
-        raise UsageError(f"{path}: not a chain file (give the .py file that holds the chain)")
     result = _lint(path)
     if result is None:
         return EXIT_FAILED
@@ -149,7 +147,10 @@ def run(argv: Sequence[str]) -> int:
 
 
 def _lint(path: Path) -> LintResult | None:
-    """Lint with the project's configuration (default profile); None when there are errors."""
+    """Lint the chain file ``path`` with the project's configuration (default profile); None
+    when there are errors."""
+    if not path.is_file() or path.suffix != ".py":
+        raise UsageError(f"{path}: not a chain file (give the .py file that holds the chain)")
     try:
         config = load_config(find_pyproject(search_start([path], Path.cwd())))
     except ConfigError as exc:
@@ -238,8 +239,6 @@ def _lock_chain(args: argparse.Namespace) -> int:
     from chains_build.lock import lock_path, write_locks
 
     path: Path = args.path
-    if not path.is_file() or path.suffix != ".py":
-        raise UsageError(f"{path}: not a chain file (give the .py file that holds the chain)")
     result = _lint(path)
     if result is None:
         return EXIT_FAILED

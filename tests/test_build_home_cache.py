@@ -12,16 +12,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.build_helpers import build_process, write
-from tests.deploy_helpers import require_docker
-
-BASE_IMAGE = "chains-base:bookworm"
+from tests.e2e.compose_chain import BASE_IMAGE
 
 HOME_CHAIN = """
     import os
@@ -62,15 +57,6 @@ request = r.Request("http://127.0.0.1:8080/run_remote", data=json.dumps({"name":
                     headers={"content-type": "application/json"})
 print(r.build_opener(r.ProxyHandler({})).open(request, timeout=10).read().decode())
 """
-
-
-@pytest.fixture
-def docker_client() -> Iterator[Any]:
-    client = require_docker(BASE_IMAGE)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def test_what_build_commands_write_in_home_cache_is_read_by_the_running_chainlet(

@@ -24,24 +24,15 @@ import yaml
 from docker.errors import ImageNotFound
 
 from tests.build_helpers import HELLO_CHAIN, build_process, write
-from tests.deploy_helpers import free_port, require_docker, require_tool, wait_for
+from tests.deploy_helpers import free_port, require_tool, wait_for
+from tests.e2e.compose_chain import BASE_IMAGE
 
-BASE_IMAGE = "chains-base:bookworm"
 MANIFEST_TYPES = ", ".join(
     [
         "application/vnd.docker.distribution.manifest.v2+json",
         "application/vnd.oci.image.manifest.v1+json",
     ]
 )
-
-
-@pytest.fixture
-def docker_client() -> Iterator[Any]:
-    client = require_docker(BASE_IMAGE)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture

@@ -8,16 +8,12 @@ failed under ``CI=true``) and PyPI, which ``chains-build lock`` and the image bu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.build_helpers import HELLO_CHAIN, build_process, write
-from tests.deploy_helpers import require_docker
+from tests.e2e.compose_chain import BASE_IMAGE
 
-BASE_IMAGE = "chains-base:bookworm"
 _PROBE = """
 import importlib.metadata, json, os, shutil, sys
 print(json.dumps({
@@ -28,15 +24,6 @@ print(json.dumps({
     "uv": shutil.which("uv"),
 }))
 """
-
-
-@pytest.fixture
-def docker_client() -> Iterator[Any]:
-    client = require_docker(BASE_IMAGE)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def test_the_image_has_the_python_chain_json_names_and_exactly_the_locked_packages(
