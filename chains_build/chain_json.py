@@ -53,6 +53,8 @@ def _chainlet(plan: ChainPlan, chainlet: ChainletPlan) -> dict[str, object]:
         "locked": chainlet.locked,
         "is_entrypoint": chainlet.is_entrypoint,
         "is_streaming": chainlet.is_streaming,
+        "is_websocket": chainlet.is_websocket,
+        "endpoint": chainlet.endpoint,
         "port": chainlet.port,
         "url": plan.dependency_url(chainlet.class_name),
         "dependencies": [

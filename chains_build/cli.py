@@ -14,7 +14,6 @@ stdout.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import io
 import os
 import sys
@@ -25,10 +24,8 @@ from chains_build.deploy_flags import add_deploy_flags, deploy_options
 from chains_build.errors import BuildError
 from chains_build.plan import DEFAULT_HOST_PORT
 from chains_build.planner import BuildOptions, PlannedChain, find_chain, plan_chain
-from chains_lint.config import ConfigError, find_pyproject, load_config, search_start
-from chains_lint.discovery import UsageError
-from chains_lint.linter import LintResult, describe_exception, lint_files
-from chains_lint.output import FORMATTERS
+from chains_lint.api import ConfigError, LintResult, lint_chain_file, text_report
+from chains_lint.errors import UsageError, describe_exception
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -152,12 +149,11 @@ def _lint(path: Path) -> LintResult | None:
     if not path.is_file() or path.suffix != ".py":
         raise UsageError(f"{path}: not a chain file (give the .py file that holds the chain)")
     try:
-        config = load_config(find_pyproject(search_start([path], Path.cwd())))
+        result = lint_chain_file(path, profile="default")
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    result = lint_files([path], dataclasses.replace(config, profile="default"))
     if result.diagnostics:
-        sys.stdout.write(FORMATTERS["text"](result.diagnostics, result.modules))
+        sys.stdout.write(text_report(result))
         sys.stdout.flush()
     if result.internal_errors:
         for error in result.internal_errors:

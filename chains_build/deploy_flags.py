@@ -7,8 +7,8 @@ import ipaddress
 import re
 
 from chains_build.deploy_options import DeployOptions
-from chains_lint.discovery import UsageError
-from chains_lint.model.remote_config.quantities import parse_memory
+from chains_lint.errors import UsageError
+from chains_lint.model.memory_quantity import parse_memory
 
 _DNS_NAME = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _LABEL_KEY = re.compile(

@@ -139,6 +139,14 @@ def _build_commands(chainlet: ChainletPlan) -> str:
         for link, target in chainlet.weights.links:
             parent = PurePosixPath(link).parent
             command += f" \\\n    && mkdir -p {parent} && ln -s {target} {link}"
+        hub_links = _hub_cache_links(chainlet)
+        if hub_links:
+            command += f" \\\n    && mkdir -p {IMAGE_HUB_CACHE}"
+        for link, target in hub_links:
+            # Kept if a build command downloaded the repo there already.
+            command += f" \\\n    && {{ [ -e {link} ] || ln -s {target} {link}; }}"
+        if hub_links:
+            command += f" \\\n    && {_give_home()}"
         lines += [
             "# The weights cache folder (a volume), owned by the server's user: a new volume "
             "copies that",
@@ -147,9 +155,23 @@ def _build_commands(chainlet: ChainletPlan) -> str:
     return _lines(lines)
 
 
+def _hub_cache_links(chainlet: ChainletPlan) -> list[tuple[str, str]]:
+    """(link, target): each ``ModelRepo`` downloaded into the volume's hub cache, linked from
+    the image's hub cache (``$HF_HOME/hub``), where truss's image has it, so a plain
+    ``from_pretrained(repo_id)`` finds it there too."""
+    links = []
+    for item in chainlet.weights.items:
+        if item.hub_cache:
+            folder = "models--" + item.source.replace("/", "--")
+            links.append((str(IMAGE_HUB_CACHE / folder), str(PurePosixPath(item.target) / folder)))
+    return links
+
+
 HOME = PurePosixPath("/home") / USER_NAME
 """The server user's home (``useradd --create-home``), also ``HOME`` of the build commands."""
 CACHE_HOME = HOME / ".cache"
+IMAGE_HUB_CACHE = CACHE_HOME / "huggingface" / "hub"
+"""``$HF_HOME/hub``: the image's Hugging Face hub cache (``HF_HUB_CACHE`` of the server)."""
 
 
 def home_environment(chainlet: ChainletPlan) -> list[str]:

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 from chains_build.errors import BuildError
 from chains_build.plan import Resources
-from chains_lint.model.accelerators import accelerator_ignoring_case
-from chains_lint.model.remote_config.quantities import parse_instance_type, parse_memory
+from chains_lint.model.accelerators import ACCELERATORS, accelerator_ignoring_case
+from chains_lint.model.memory_quantity import parse_memory
+from chains_lint.model.remote_config.quantities import parse_instance_type
 from chains_lint.model.types import ComputeConfig
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -50,24 +51,33 @@ class GpuModel:
     NVL); a pod may run on any of them."""
 
 
-GPU_MODELS: tuple[GpuModel, ...] = (
-    GpuModel("T4", 16, ("Tesla-T4",)),
-    GpuModel("L4", 24, ("NVIDIA-L4",)),
-    GpuModel("A10G", 24, ("NVIDIA-A10G",)),
-    GpuModel("V100", 16, ("Tesla-V100-SXM2-16GB", "Tesla-V100-PCIE-16GB")),
-    GpuModel("A100", 80, ("NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe")),
-    GpuModel("A100_40GB", 40, ("NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB")),
-    GpuModel("H100", 80, ("NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe", "NVIDIA-H100-NVL")),
+GPU_NODE_PRODUCTS: dict[str, tuple[str, ...]] = {
+    "T4": ("Tesla-T4",),
+    "L4": ("NVIDIA-L4",),
+    "A10G": ("NVIDIA-A10G",),
+    "V100": ("Tesla-V100-SXM2-16GB", "Tesla-V100-PCIE-16GB"),
+    "A100": ("NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe"),
+    "A100_40GB": ("NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB"),
+    "H100": ("NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe", "NVIDIA-H100-NVL"),
     # Baseten's 40 GB H100 is a MIG slice; GPU feature discovery labels it so with the
     # "single" MIG strategy, where each slice is advertised as one nvidia.com/gpu.
-    GpuModel("H100_40GB", 40, ("NVIDIA-H100-80GB-HBM3-MIG-3g.40gb",)),
-    GpuModel("H200", 141, ("NVIDIA-H200", "NVIDIA-H200-NVL")),
-    GpuModel("B200", 180, ("NVIDIA-B200",)),
-    GpuModel("L40S", 48, ("NVIDIA-L40S",)),
-    GpuModel("RTX_PRO_6000", 96, ("NVIDIA-RTX-PRO-6000-Blackwell-Server-Edition",)),
-    GpuModel("B300", 288, ("NVIDIA-B300-SXM6-AC",)),
-    GpuModel("GB300", 288, ("NVIDIA-GB300",)),
+    "H100_40GB": ("NVIDIA-H100-80GB-HBM3-MIG-3g.40gb",),
+    "H200": ("NVIDIA-H200", "NVIDIA-H200-NVL"),
+    "B200": ("NVIDIA-B200",),
+    "L40S": ("NVIDIA-L40S",),
+    "RTX_PRO_6000": ("NVIDIA-RTX-PRO-6000-Blackwell-Server-Edition",),
+    "B300": ("NVIDIA-B300-SXM6-AC",),
+    "GB300": ("NVIDIA-GB300",),
+}
+"""The ``nvidia.com/gpu.product`` values of each documented GPU of the linter's table
+(``chains_lint.model.accelerators``); a test checks every one has them."""
+
+GPU_MODELS: tuple[GpuModel, ...] = tuple(
+    GpuModel(a.name, a.memory_gb, GPU_NODE_PRODUCTS[a.name])
+    for a in ACCELERATORS
+    if a.name in GPU_NODE_PRODUCTS and a.memory_gb is not None
 )
+"""The GPUs a build can place: the accelerator table's, in its order."""
 
 _GPU_MODELS_BY_NAME = {model.name: model for model in GPU_MODELS}
 

@@ -124,6 +124,22 @@ class ChainletPlan:
     """``ChainletOptions(health_checks=...)``: the startup window and probe thresholds."""
     weights: Weights = field(default_factory=Weights)
     """``Assets(cached=...)`` and ``Assets(weights=...)``: downloaded into a cache volume."""
+    is_model: bool = False
+    """A ``ModelBase``: its ``predict`` is served at ``/predict`` (and ``/run_remote``)."""
+    is_websocket: bool = False
+    """Its ``run_remote`` takes a websocket: served at ``/websocket`` (probes stay on HTTP)."""
+
+    @property
+    def endpoint(self) -> str:
+        """The path its callers use: ``/predict``, ``/websocket`` or ``/run_remote``."""
+        if self.is_model:
+            return "/predict"
+        return "/websocket" if self.is_websocket else "/run_remote"
+
+    @property
+    def scheme(self) -> str:
+        """The URL scheme of its endpoint: ``ws`` for a websocket, else ``http``."""
+        return "ws" if self.is_websocket else "http"
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from chains_build.sources import (
 )
 from chains_build.weights_plan import plan_health, plan_weights
 from chains_lint.model.types import Chain, Chainlet, ChainModel
+from chains_lint.model.websocket import is_websocket_chainlet
 
 GENERATED_NAMES = frozenset(
     {
@@ -327,6 +328,8 @@ def _chainlet_plan(
         module=chainlet.module.name,
         is_entrypoint=chainlet is chain.entrypoint,
         is_streaming=chainlet.is_streaming,
+        is_model=chainlet.is_model,
+        is_websocket=is_websocket_chainlet(model.namespace, chainlet),
         dependencies=_dependencies(model, chainlet),
         secret_keys=secret_keys,
         resources=resources,

@@ -24,10 +24,12 @@ RUNTIME_DISTRIBUTIONS = frozenset(
         "fastapi",
         "httptools",
         "httpx",
+        "msgpack",
         "pydantic",
         "starlette",
         "swagger-ui-bundle-v2",
         "uvicorn",
+        "websockets",
     }
 )
 """The distributions ``chains_runtime`` imports (with what they bring along)."""

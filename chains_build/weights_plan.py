@@ -5,7 +5,8 @@
   to ``/app/model_cache/<volume_folder>`` as truss puts it; otherwise into a Hugging Face hub
   cache in the volume, ``/app/model_cache/huggingface/hub``, passed to the download only (the
   server's ``HF_HUB_CACHE`` stays the image's ``$HF_HOME/hub``, where build commands'
-  downloads are): ``from_pretrained(repo_id, cache_dir="/app/model_cache/huggingface/hub")``.
+  downloads are), whose ``models--<org>--<name>`` the image links from ``$HF_HOME/hub``
+  (``chains_build.dockerfile``): a plain ``from_pretrained(repo_id)`` finds it, as in truss.
 - ``Assets(weights=[WeightsSource(source="hf://org/repo@rev" or "https://...",
   mount_location="/abs/path", allow_patterns=..., ignore_patterns=...)])``.
 - ``ChainletOptions(health_checks=HealthChecks(startup_threshold_seconds=...,
@@ -180,6 +181,12 @@ def _weights_source(chainlet: str, source: ConfigObject, secrets: set[str]) -> W
             revision="",
             secret=_secret(secret, secrets) if secret else None,
             **common,  # type: ignore[arg-type]
+        )
+    if uri.startswith("file://"):
+        raise BuildError(
+            f"chainlet `{chainlet}`: WeightsSource(source={uri!r}): file:// sources are for "
+            "chains-run on this machine only; an image cannot reach them: put the files in the "
+            "chainlet's data_dir, or publish them (hf://, https://)"
         )
     raise BuildError(f"chainlet `{chainlet}`: WeightsSource(source={uri!r}): {_UNSUPPORTED}")
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chains_lint.files import iter_python_files
 from chains_lint.model.builder import build_model
 from chains_lint.model.loader import ModuleLoader, locate, read_source
 from chains_lint.model.module import ModuleInfo
 from chains_lint.model.types import ChainModel
 
-_SKIP_DIRS = frozenset(
-    {".git", ".hg", ".venv", "venv", "__pycache__", "node_modules", ".tox", ".nox",
-     "build", "dist", "site-packages", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
-)
+__all__ = ["Analysis", "LintTarget", "analyse", "iter_python_files"]
 
 
 @dataclass
@@ -34,6 +32,8 @@ class Analysis:
     _source_root_importers: dict[str, bool] = field(default_factory=dict)
     _source_root_texts: list[tuple[Path, str]] | None = None
     _source_root_imports: dict[Path, set[Path]] = field(default_factory=dict)
+    # One loader per import root: what each group of files loaded and resolved.
+    loaders: dict[Path, ModuleLoader] = field(default_factory=dict)
 
     def is_imported(self, module: ModuleInfo) -> bool:
         """True when another linted file, or a file under a source root, imports ``module``."""
@@ -82,21 +82,6 @@ class Analysis:
         return found
 
 
-def iter_python_files(folder: Path) -> Iterator[Path]:
-    """Python files below ``folder`` in a stable order, skipping virtualenvs and caches."""
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_dir():
-            if entry.name in _SKIP_DIRS or entry.name.endswith(".egg-info"):
-                continue
-            yield from iter_python_files(entry)
-        elif entry.suffix == ".py" and entry.is_file():
-            yield entry
-
-
 def analyse(files: Sequence[Path], source_roots: Sequence[Path] = ()) -> Analysis:
     """Load every file (and the local modules it imports) and build chain models.
 
@@ -120,6 +105,7 @@ def analyse(files: Sequence[Path], source_roots: Sequence[Path] = ()) -> Analysi
             linted.append(loader.load_with_imports(path, name, is_package=is_package))
         model = build_model(loader.modules, tuple(m.path for m in linted))
         analysis.imported_paths |= loader.imported_paths
+        analysis.loaders[root] = loader
         for module in linted:
             by_path[module.path] = LintTarget(module, model)
     ordered = dict.fromkeys(f.resolve() for f in files)

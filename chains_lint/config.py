@@ -9,16 +9,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
-from chains_lint.rules.base import PROFILES, Profile
-from chains_lint.rules.registry import RULES_BY_CODE
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from chains_lint.profiles import PROFILES, Profile
 
 CONFIG_SECTION = "chains-lint"
-_KNOWN_KEYS = frozenset({"select", "ignore", "extend-select", "profile", "src", "exclude"})
+_KNOWN_KEYS = frozenset(
+    {"select", "ignore", "extend-select", "profile", "src", "exclude", "cache-dir", "entrypoint"}
+)
 ALL_SELECTOR = "ALL"
 
 
@@ -35,6 +31,13 @@ class Config:
     exclude: tuple[str, ...] = ()
     config_file: Path | None = None
     extend_select: tuple[str, ...] = field(default=())
+    cache_dir: Path | None = None  # `cache-dir`, relative to the config file
+    # The chainlet class a push names (`truss chains push FILE NAME`): a file defining it
+    # needs no `mark_entrypoint`.
+    entrypoint: str | None = None
+    # Selectors not yet checked against the rules: (selector, as written, where).
+    # Checking imports every rule, so a run answered from the cache skips it.
+    unchecked_selectors: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
 
     @property
     def project_root(self) -> Path | None:
@@ -57,22 +60,50 @@ class Config:
         ignore: list[str] | None,
         profile: str | None,
         source_roots: list[Path] | None,
+        *,
+        check_codes: bool = True,
+        entrypoint: str | None = None,
     ) -> Config:
-        """This config with command-line options applied on top."""
+        """This config with command-line options applied on top.
+
+        With ``check_codes=False`` the codes are checked against the rules only
+        by :meth:`check_rule_codes`.
+        """
         updated = self
+        unchecked: list[tuple[str, str, str]] = []
         if select:
             # Like ruff: --select replaces the configured selection entirely.
-            updated = replace(updated, select=_codes(select, "--select"), extend_select=())
+            codes = _codes(select, "--select", unchecked)
+            updated = replace(updated, select=codes, extend_select=())
         if ignore:
-            updated = replace(updated, ignore=updated.ignore + _codes(ignore, "--ignore"))
+            ignored = _codes(ignore, "--ignore", unchecked)
+            updated = replace(updated, ignore=updated.ignore + ignored)
         if profile is not None:
             updated = replace(updated, profile=_profile(profile, "--profile"))
+        if entrypoint is not None:
+            updated = replace(updated, entrypoint=_entrypoint(entrypoint, "--entrypoint"))
         if source_roots:
             for root in source_roots:
                 if not root.is_dir():
                     raise ConfigError(f"--src: {root}: no such folder")
             updated = replace(updated, source_roots=updated.source_roots + tuple(source_roots))
-        return updated
+        updated = replace(
+            updated, unchecked_selectors=updated.unchecked_selectors + tuple(unchecked)
+        )
+        return updated.check_rule_codes() if check_codes else updated
+
+    def check_rule_codes(self) -> Config:
+        """This config, once every selector matches a rule; else :class:`ConfigError`."""
+        if not self.unchecked_selectors:
+            return self
+        from chains_lint.rules.registry import RULES_BY_CODE
+
+        for selector, written, where in self.unchecked_selectors:
+            if not any(code.startswith(selector) for code in RULES_BY_CODE):
+                raise ConfigError(
+                    f"{where}: {written!r} matches no rule; see chains-lint --list-rules"
+                )
+        return replace(self, unchecked_selectors=())
 
 
 def _longest_match(code: str, selectors: tuple[str, ...]) -> int:
@@ -83,8 +114,10 @@ def _longest_match(code: str, selectors: tuple[str, ...]) -> int:
     return best
 
 
-def _codes(values: list[str] | Any, where: str) -> tuple[str, ...]:
-    """Selectors from a list of (comma-separated) codes, each checked against the rules."""
+def _codes(
+    values: list[str] | Any, where: str, unchecked: list[tuple[str, str, str]]
+) -> tuple[str, ...]:
+    """Selectors from a list of (comma-separated) codes; each is added to ``unchecked``."""
     if isinstance(values, str):
         values = [values]
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -93,11 +126,14 @@ def _codes(values: list[str] | Any, where: str) -> tuple[str, ...]:
     for value in cast(list[str], values):
         for part in value.split(","):
             if part.strip():
-                codes.append(_known_selector(part.strip(), where))
+                selector = _selector(part.strip(), where)
+                codes.append(selector)
+                if selector != ALL_SELECTOR:
+                    unchecked.append((selector, part.strip(), where))
     return tuple(dict.fromkeys(codes))
 
 
-def _known_selector(written: str, where: str) -> str:
+def _selector(written: str, where: str) -> str:
     selector = written.upper()
     if selector == ALL_SELECTOR:
         return selector
@@ -105,8 +141,6 @@ def _known_selector(written: str, where: str) -> str:
         raise ConfigError(
             f"{where}: {written!r} is not a rule code or prefix (codes look like CH101)"
         )
-    if not any(code.startswith(selector) for code in RULES_BY_CODE):
-        raise ConfigError(f"{where}: {written!r} matches no rule; see chains-lint --list-rules")
     return selector
 
 
@@ -144,6 +178,12 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 def _read_toml(pyproject: Path) -> dict[str, Any]:
+    # Imported here: a run with --no-config, or without any pyproject.toml, never needs it.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
     try:
         data: dict[str, Any] = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -155,7 +195,12 @@ def _read_toml(pyproject: Path) -> dict[str, Any]:
     return data
 
 
-def load_config(pyproject: Path | None) -> Config:
+def load_config(pyproject: Path | None, *, check_codes: bool = True) -> Config:
+    """The ``[tool.chains-lint]`` section of ``pyproject`` (defaults without one).
+
+    With ``check_codes=False`` the codes are checked against the rules only by
+    :meth:`Config.check_rule_codes`.
+    """
     if pyproject is None:
         return Config()
     tool = _read_toml(pyproject).get("tool", {})
@@ -169,15 +214,33 @@ def load_config(pyproject: Path | None) -> Config:
             f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(_KNOWN_KEYS))}"
         )
     base = pyproject.parent
-    return Config(
-        select=_codes(section.get("select", []), f"{where} select"),
-        ignore=_codes(section.get("ignore", []), f"{where} ignore"),
-        extend_select=_codes(section.get("extend-select", []), f"{where} extend-select"),
+    unchecked: list[tuple[str, str, str]] = []
+    config = Config(
+        select=_codes(section.get("select", []), f"{where} select", unchecked),
+        ignore=_codes(section.get("ignore", []), f"{where} ignore", unchecked),
+        extend_select=_codes(
+            section.get("extend-select", []), f"{where} extend-select", unchecked
+        ),
         profile=_profile(section.get("profile", "default"), f"{where} profile"),
         source_roots=tuple(base / s for s in _strings(section, "src", where, "folders")),
         exclude=_strings(section, "exclude", where, "glob patterns"),
         config_file=pyproject,
+        unchecked_selectors=tuple(unchecked),
+        cache_dir=_cache_dir(section, base, where),
+        entrypoint=_optional_entrypoint(section, where),
     )
+    return config.check_rule_codes() if check_codes else config
+
+
+def _entrypoint(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.isidentifier():
+        raise ConfigError(f"{where}: the entrypoint must be a class name, got {value!r}")
+    return value
+
+
+def _optional_entrypoint(section: dict[str, Any], where: str) -> str | None:
+    value = section.get("entrypoint")
+    return None if value is None else _entrypoint(value, f"{where} entrypoint")
 
 
 def _strings(section: dict[str, Any], key: str, where: str, what: str) -> tuple[str, ...]:
@@ -185,3 +248,12 @@ def _strings(section: dict[str, Any], key: str, where: str, what: str) -> tuple[
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise ConfigError(f"{where}: {key} must be a list of {what}")
     return tuple(value)
+
+
+def _cache_dir(section: dict[str, Any], base: Path, where: str) -> Path | None:
+    value = section.get("cache-dir")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: cache-dir must be a folder path (a string)")
+    return base / value

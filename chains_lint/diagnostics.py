@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -100,3 +100,10 @@ class Diagnostic:
     def sort_key(self) -> tuple[str, int, int, str, str]:
         s = self.span
         return (s.path, s.line, s.column, self.code, self.message)
+
+
+def merge_findings(per_file: Iterable[Sequence[Diagnostic]]) -> list[Diagnostic]:
+    """Every linted file's findings as one list in report order, each finding once."""
+    kept = list(dict.fromkeys(d for found in per_file for d in found))
+    kept.sort(key=lambda d: d.sort_key)
+    return kept

@@ -10,7 +10,8 @@ import tokenize
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from chains_lint.analysis import iter_python_files
+from chains_lint.errors import UsageError as UsageError  # its old home; re-exported
+from chains_lint.files import iter_python_files
 from chains_lint.model.sdk import SDK_MODULES
 
 _SDK_NAMES = b"|".join(name.encode("ascii") for name in sorted(SDK_MODULES))
@@ -20,10 +21,6 @@ _IMPORTS_SDK = re.compile(
     rb"|import[ \t]+[^\n#]*\b(?:" + _SDK_NAMES + rb")\b)",
     re.MULTILINE,
 )
-
-
-class UsageError(Exception):
-    """Bad paths or arguments: reported as one line with exit code 2."""
 
 
 def discover(

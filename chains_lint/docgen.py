@@ -46,8 +46,10 @@ def rules_document() -> str:
     parts = [
         "# chains-lint rules",
         "",
-        "Generated from the rule classes by `python -m chains_lint.docgen`; the",
-        "examples below run as tests (`tests/test_rule_examples.py`).",
+        "Generated from the rule classes by `python -m chains_lint.docgen`; each rule's",
+        "section is what `chains-lint --explain CODE` prints. The examples below run as",
+        "tests (`tests/test_rule_examples.py`): each bad example is reported exactly once,",
+        "at the position shown under it, and each good example lints clean.",
         "",
     ]
     current_group = None

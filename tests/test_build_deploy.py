@@ -428,13 +428,32 @@ def test_the_image_prepares_the_cache_and_the_server_downloads_into_it(
          "must be an absolute folder"),
         ('weights=[chains.WeightsSource(source="hf://org/r", mount_location="/app/code")]',
          "would hide the chainlet's code in /app"),
-        ('cached=[chains.ModelRepo(repo_id="o/r", revision="v", use_volume=True)]',
-         'needs volume_folder="<name>"'),
     ],
 )
 def test_weights_the_build_cannot_serve_are_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], assets: str, message: str
 ) -> None:
+    status, _, stderr = _build_with_assets(tmp_path, capsys, assets)
+    assert status == 1
+    assert message in stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert "Traceback" not in stderr
+
+
+def test_a_volume_without_its_folder_is_a_lint_error_before_the_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assets = 'cached=[chains.ModelRepo(repo_id="o/r", revision="v", use_volume=True)]'
+    status, stdout, stderr = _build_with_assets(tmp_path, capsys, assets)
+    assert status == 1
+    assert "CH725" in stdout and "volume_folder" in stdout
+    assert "1 lint error(s)" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _build_with_assets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], assets: str
+) -> tuple[int, str, str]:
     text = f"""
         import truss_chains as chains
 
@@ -447,11 +466,7 @@ def test_weights_the_build_cannot_serve_are_a_one_line_error(
                 return text
     """
     chain = write(tmp_path, "chain.py", text)
-    status, _, stderr = build(capsys, chain, "-o", tmp_path / "out")
-    assert status == 1
-    assert message in stderr
-    assert len(stderr.strip().splitlines()) == 1, stderr
-    assert "Traceback" not in stderr
+    return build(capsys, chain, "-o", tmp_path / "out")
 
 
 @pytest.mark.parametrize(

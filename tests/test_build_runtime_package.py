@@ -7,6 +7,8 @@ import importlib.metadata
 import re
 import sys
 
+import pytest
+
 from benchmarks import build_speed
 from chains_build.runtime_package import (
     requirement_name,
@@ -100,6 +102,14 @@ def test_the_runtime_package_is_copied_without_caches() -> None:
     assert files["chains_runtime/serve.py"] == runtime_package_dir() / "serve.py"
 
 
-def test_the_build_benchmark_runs_within_its_target() -> None:
-    # One run: the benchmark still works, and generation stays far below the 1 s target.
-    assert build_speed.main(["--runs", "1", "--check"]) == 0
+def test_the_build_benchmark_runs_and_reports(capsys: pytest.CaptureFixture[str]) -> None:
+    # The benchmark still works and prints its figures; the speed target itself is the
+    # benchmark's (`--check`), not the test suite's: a busy machine must not fail a test.
+    assert build_speed.main(["--runs", "1", "--chainlets", "2"]) == 0
+    report = capsys.readouterr().out
+    assert re.fullmatch(
+        r"2-chainlet chain \(\d+ files written\), 1 runs: chains-build process min \d+\.\d\d s, "
+        r"median \d+\.\d\d s \(target <= \d+ s\); in process min \d+\.\d\d s, "
+        r"median \d+\.\d\d s\n",
+        report,
+    ), report

@@ -453,7 +453,7 @@ def test_a_chainlet_not_ready_in_time_fails_the_run(lab: Path, chains_dir: Path)
     result = run(lab, "--entrypoint", "SlowInit", "--startup-timeout", "1")
     assert result.returncode == 1, describe(result)
     assert "chainlet `SlowInit` was not ready within the startup timeout" in result.stderr
-    assert time.monotonic() - began < 15
+    assert time.monotonic() - began < 25  # a hang guard, below SlowInit's 30 s in __init__
     assert not serve_processes(chains_dir)
 
 

@@ -140,6 +140,27 @@ CASES = [
         ),
         secrets={"webhook_signing_key": SIGNING_KEY},
     ),
+    Case(
+        id="model",
+        chain="model/chain.py",
+        entrypoint="Sentiment",
+        input={"texts": ["I love this, great and fast!", "Slow and broken.", "It is a chair."]},
+        stdout_lines=(
+            '[{"text":"I love this, great and fast!","label":"positive","score":5.0},'
+            '{"text":"Slow and broken.","label":"negative","score":-3.0},'
+            '{"text":"It is a chair.","label":"neutral","score":0.0}]',
+        ),
+    ),
+    Case(
+        id="numpy_binary",
+        chain="numpy_binary/chain.py",
+        entrypoint="Ranker",
+        input={"query": "numpy arrays", "texts": ["raw bytes of arrays", "a cup of tea", "numpy"]},
+        stdout_lines=(
+            '[{"text":"numpy","score":0.656},{"text":"a cup of tea","score":0.268},'
+            '{"text":"raw bytes of arrays","score":-0.185}]',
+        ),
+    ),
 ]
 CASES_BY_ID = {case.id: case for case in CASES}
 
@@ -349,8 +370,14 @@ def test_a_missing_secret_stops_the_signer_at_start(
 EXAMPLE_FOLDERS = sorted(path.parent for path in EXAMPLES.glob("*/chain.py"))
 
 
+WEBSOCKET_EXAMPLES = (EXAMPLES / "websocket",)
+"""Examples whose entrypoint takes a websocket: no one-call run; tests/test_chains_run_websocket
+drives them through ``chains-run --serve``, tests/e2e/test_e2e_websocket in containers."""
+
+
 def test_every_example_has_a_case() -> None:
-    assert sorted(case.path.parent for case in CASES) == EXAMPLE_FOLDERS
+    covered = [*(case.path.parent for case in CASES), *WEBSOCKET_EXAMPLES]
+    assert sorted(covered) == EXAMPLE_FOLDERS
 
 
 def _documented_runs() -> dict[str, tuple[list[str], tuple[str, ...]]]:
@@ -396,6 +423,10 @@ def truss_chains_stub(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "truss_chains").mkdir()
     (folder / "truss_chains" / "__init__.pyi").write_text(
         "from chains_runtime import *\nfrom chains_runtime import __all__ as __all__\n",
+        encoding="utf-8",
+    )
+    (folder / "truss_chains" / "pydantic_numpy.pyi").write_text(
+        "from chains_runtime.pydantic_numpy import NumpyArrayField as NumpyArrayField\n",
         encoding="utf-8",
     )
     return folder

@@ -420,7 +420,7 @@ def test_valid_memory(tmp_path: Path, memory: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("memory", "suggestion"), [("16", '"16Gi"'), ("512", '"512Mi"'), ("100Mi", '"100Mi"')]
+    ("memory", "suggestion"), [("16", '"16Gi"'), ("512", '"512Mi"'), ("100Mi", '"100Gi"')]
 )
 def test_memory_too_small(tmp_path: Path, memory: str, suggestion: str) -> None:
     diagnostics = found(tmp_path, compute(f'memory="{memory}"'), "CH707")

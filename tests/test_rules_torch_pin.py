@@ -6,17 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from chains_lint.rules.remote_config.examples import chainlet_example
 from tests.lint_helpers import lint_text
 
 
 def _config(requirements: list[str], compute: str) -> str:
-    return chainlet_example(
-        "chains.RemoteConfig(\n"
-        f"        docker_image=chains.DockerImage(pip_requirements={requirements!r}),\n"
-        f"        compute={compute},\n"
-        "    )"
+    return f"""
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        docker_image=chains.DockerImage(pip_requirements={requirements!r}),
+        compute={compute},
     )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
 
 @pytest.mark.parametrize(

@@ -520,7 +520,7 @@ def test_a_malformed_answer_is_a_clear_error(
     start = time.monotonic()
     with pytest.raises(DependencyUnavailableError, match=message) as caught:
         _calls(server, 1, retries=2)
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < WAIT_SEC  # the call's timeout never ran out
     _assert_names_the_call(caught.value, server)
     assert len(server.requests) == 1
 
@@ -538,7 +538,7 @@ def test_endless_headers_are_refused_without_waiting_for_the_timeout(
     start = time.monotonic()
     with pytest.raises(DependencyUnavailableError, match=f"exceed {MAX_HEAD_BYTES} bytes") as e:
         _calls(server, 1, retries=0, timeout_sec=30)
-    assert time.monotonic() - start < 2.0
+    assert time.monotonic() - start < 20  # refused long before the 30 s timeout
     _assert_names_the_call(e.value, server)
 
 
@@ -567,7 +567,8 @@ def test_a_server_that_stalls_times_out_at_timeout_sec(
         _calls(server, 1, retries=2, timeout_sec=0.3)
     # uvloop's timers run on libuv's cached millisecond clock, which may lag
     # time.monotonic(), so the deadline can land a fraction of a millisecond early.
-    assert 0.29 <= time.monotonic() - start < 1.3
+    # The upper bound is a hang guard only: a busy machine may take longer than 0.3 s.
+    assert 0.29 <= time.monotonic() - start < WAIT_SEC
     _assert_names_the_call(caught.value, server)
     assert len(server.requests) == 1  # a timeout is not retried
     server.wait_for(lambda: server.open == 0, "the client to drop the connection")
@@ -596,7 +597,8 @@ def test_a_stream_that_stalls_after_its_headers_times_out_per_wait(
     start = time.monotonic()
     with pytest.raises(DependencyTimeoutError, match=r"stalled .* after 3 items"):
         _run(go)
-    assert 0.7 <= time.monotonic() - start < 2.5  # the 0.3 s of frames, then one 0.5 s wait
+    # At least the 0.3 s of frames, then one 0.5 s wait; the upper bound is a hang guard.
+    assert 0.7 <= time.monotonic() - start < WAIT_SEC
     assert items == [0, 1, 2]
 
 

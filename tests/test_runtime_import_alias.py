@@ -94,10 +94,10 @@ def test_an_unknown_truss_submodule_says_what_is_provided() -> None:
     result = python("""
         from chains_runtime import import_alias
         import_alias.install()
-        import truss_chains.streaming
+        import truss_chains.private_types
         """)
     assert result.returncode == 1
-    assert "ModuleNotFoundError: No module named 'truss_chains.streaming'" in result.stderr
+    assert "ModuleNotFoundError: No module named 'truss_chains.private_types'" in result.stderr
     assert "chains_runtime" in result.stderr and "`truss_chains.public_api`" in result.stderr
 
 

@@ -204,7 +204,8 @@ def test_in_flight_queue_and_rejections(servers: list[ThreadedServer]) -> None:
     with ThreadPoolExecutor(2) as pool:
         running = pool.submit(client.post, "/run_remote", json={"seconds": 0.5})
         _wait_for(client, "chains_requests_in_flight", 1)
-        queued = pool.submit(client.post, "/run_remote", json={"seconds": 0.01})
+        # It runs 0.3 s itself: over 0.25 s however long it queued on a busy machine.
+        queued = pool.submit(client.post, "/run_remote", json={"seconds": 0.3})
         _wait_for(client, "chains_queue_waiting", 1)
         refused = client.post("/run_remote", json={"seconds": 0.01})
         assert refused.status_code == 503

@@ -208,7 +208,11 @@ def test_a_streaming_answer_is_ndjson_frames_typed_by_the_item(
 ) -> None:
     document = documents["Streaming"]
     responses = _operation(document)["responses"]
-    assert set(responses["200"]["content"]) == {"application/x-ndjson"}
+    # the same frames as MessagePack, for binary callers (docs/protocol.md, "Binary calls")
+    assert set(responses["200"]["content"]) == {
+        "application/x-ndjson",
+        "application/x-msgpack-stream",
+    }
     frame = _resolve(document, _answer_schema(document, "application/x-ndjson"))
     kinds = [_resolve(document, choice) for choice in frame["anyOf"]]
     by_key = {next(iter(kind["properties"])): kind for kind in kinds}

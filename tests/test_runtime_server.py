@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -56,10 +57,18 @@ class SlowStreamer(chains.ChainletBase):
             yield i
 
 
-class SlowSync(chains.ChainletBase):
-    def run_remote(self, seconds: float = 0.5) -> str:
-        time.sleep(seconds)
-        return "done"
+# Two calls pass only together: proof that they run at the same time, with no clock.
+MEETING = threading.Barrier(2)
+MEETING_WAIT_SEC = 8.0  # below the test client's 10 s timeout
+
+
+class MeetsAnother(chains.ChainletBase):
+    def run_remote(self) -> bool:
+        try:
+            MEETING.wait(timeout=MEETING_WAIT_SEC)
+        except threading.BrokenBarrierError:
+            return False
+        return True
 
 
 class SlowAsync(chains.ChainletBase):
@@ -229,14 +238,18 @@ def test_service_token_and_api_key(serve) -> None:  # type: ignore[no-untyped-de
 
 
 def test_sync_run_remote_does_not_block_the_loop(serve) -> None:  # type: ignore[no-untyped-def]
-    client = serve(SlowSync, predict_concurrency=2)
-    start = time.monotonic()
+    client = serve(MeetsAnother, predict_concurrency=2)
+    MEETING.reset()
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(client.post, "/run_remote", json={"seconds": 0.8}) for _ in range(2)]
-        time.sleep(0.1)
+        first = pool.submit(client.post, "/run_remote", json={})
+        deadline = time.monotonic() + MEETING_WAIT_SEC
+        while MEETING.n_waiting < 1:  # the first call is inside run_remote, blocked
+            assert time.monotonic() < deadline, "the first call never reached run_remote"
+            time.sleep(0.01)
         assert client.get("/healthz").status_code == 200  # the loop answers meanwhile
-        assert [f.result().json() for f in futures] == ["done", "done"]
-    assert time.monotonic() - start < 1.5  # one after the other would take at least 1.6 s
+        second = pool.submit(client.post, "/run_remote", json={})
+        # Both return True only if they met: the two sync calls ran at the same time.
+        assert [first.result().json(), second.result().json()] == [True, True]
 
 
 def _stream_ok(client: httpx.Client, deadline: float) -> httpx.Response:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 import uvicorn
-from chains_runtime.run.discovery import load_module
+from chains_runtime.chain_file import load_module
 from chains_runtime.server import ChainletApp, ServerConfig, create_app
 from chains_runtime.server.access_log import configure_access_log
 

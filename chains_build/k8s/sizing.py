@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chains_build.deploy_options import DeployOptions
 from chains_build.plan import ChainletPlan
-from chains_lint.model.remote_config.quantities import parse_memory
+from chains_lint.model.memory_quantity import parse_memory
 
 GIB = 2**30
 SHM_MIN_GIB = 1

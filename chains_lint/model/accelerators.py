@@ -4,6 +4,10 @@ The names are the values of ``truss.base.truss_config.Accelerator`` (truss 0.18.
 matches them exactly (``"a10g"`` is rejected). Memory is the memory of one GPU in GB as
 Baseten provisions it (``H100_40GB`` and ``A100_40GB`` are the 40 GB variants). The minimum
 CUDA version is the first CUDA toolkit that can build code for the GPU's compute capability.
+
+This is the one GPU table: ``chains_build`` adds only what a deployment needs besides
+(``chains_build.instance_types.GPU_NODE_PRODUCTS``, the Kubernetes node labels). Standard
+library only, so the build and the linter import it cheaply.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ ACCELERATORS: tuple[Accelerator, ...] = (
     Accelerator("A100", "Ampere", 80, "8.0", "11.0"),
     Accelerator("A100_40GB", "Ampere", 40, "8.0", "11.0"),
     Accelerator("H100", "Hopper", 80, "9.0", "11.8"),
-    Accelerator("H200", "Hopper", 141, "9.0", "11.8"),
     Accelerator("H100_40GB", "Hopper", 40, "9.0", "11.8"),
+    Accelerator("H200", "Hopper", 141, "9.0", "11.8"),
     Accelerator("B200", "Blackwell", 180, "10.0", "12.8"),
     Accelerator("L40S", "Ada Lovelace", 48, "8.9", "11.8"),
     Accelerator("RTX_PRO_6000", "Blackwell", 96, "12.0", "12.8"),

@@ -28,6 +28,7 @@ from chains_lint.model.types import (
 from chains_lint.model.walk import walk
 
 _MAX_BASE_DEPTH = 32
+_SDK_BASES = frozenset({sdk.CHAINLET_BASE, sdk.MODEL_BASE})
 
 
 def build_model(
@@ -50,7 +51,7 @@ def chainlet_bases(namespace: Namespace, cls: ClassInfo) -> tuple[str, ...] | No
     """Qualified names of the chainlet classes ``cls`` derives from (nearest first).
 
     Returns None when ``cls`` is not a chainlet, ``()`` when it derives from
-    ``ChainletBase`` directly.
+    ``ChainletBase`` (or ``ModelBase``) directly.
     """
     return _chainlet_bases(namespace, cls, 0, set())
 
@@ -63,7 +64,7 @@ def _chainlet_bases(
     seen = seen | {cls.qualified}
     for base in cls.bases:
         qualified = base.qualified_name
-        if namespace.sdk_symbol(qualified) == sdk.CHAINLET_BASE:
+        if namespace.sdk_symbol(qualified) in _SDK_BASES:
             return ()
         parent = namespace.find_class(qualified)
         if parent is None:
@@ -84,7 +85,9 @@ class _ChainletBuilder:
             return None
         module = self.namespace.module_of(cls)
         lineage = [cls] + [c for c in (self.namespace.find_class(q) for q in bases) if c]
-        run_remote, run_remote_owner = _inherited_method(lineage, "run_remote")
+        model = _is_model(self.namespace, lineage)
+        endpoint = sdk.MODEL_ENDPOINT if model else "run_remote"
+        run_remote, run_remote_owner = _inherited_method(lineage, endpoint)
         init, init_owner = _inherited_method(lineage, "__init__")
         init_module = self.namespace.modules[init_owner.module_name] if init_owner else module
         dependencies: tuple[DependencyInfo, ...] = ()
@@ -109,6 +112,7 @@ class _ChainletBuilder:
             remote_config=remote_config,
             entrypoint=self._entrypoint(cls),
             dependency_members=uses.members,
+            is_model=model,
         )
 
     def _dependencies(self, module: ModuleInfo, init: FunctionInfo) -> tuple[DependencyInfo, ...]:
@@ -162,6 +166,12 @@ class _ChainletBuilder:
                 module = self.namespace.module_of(cls)
                 return read_remote_config(self.namespace, module, value, cls.qualified)
         return RemoteConfigModel()
+
+
+def _is_model(namespace: Namespace, lineage: list[ClassInfo]) -> bool:
+    """True when the chainlet derives from ``ModelBase``: its endpoint is ``predict``."""
+    top = lineage[-1]
+    return any(namespace.sdk_symbol(base.qualified_name) == sdk.MODEL_BASE for base in top.bases)
 
 
 def _inherited_method(
@@ -219,7 +229,8 @@ def _find_chains(model: ChainModel) -> list[Chain]:
         if module.path not in linted:
             continue
         own = model.chainlets_in(module)
-        marked = [c for c in own if c.entrypoint is not None]
+        # A model is its own entrypoint, as truss marks every ModelBase.
+        marked = [c for c in own if c.entrypoint is not None or c.is_model]
         implicit = not marked and len(own) == 1
         entries = marked or (own if implicit else [])
         for entry in entries:

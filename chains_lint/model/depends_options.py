@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
+from chains_lint.model import sdk_tables
 from chains_lint.model.types import DependencyInfo, LiteralValue, StaticValue
 
-# The options of truss's ``depends(chainlet_cls, retries, timeout_sec, use_binary,
-# concurrency_limit)``, in positional order, with their defaults.
-TRUSS_OPTION_DEFAULTS: dict[str, LiteralValue] = {
-    "retries": 1,
-    "timeout_sec": 600.0,
-    "use_binary": False,
-    "concurrency_limit": 300,
-}
+# The options of ``depends(chainlet_cls, retries, timeout_sec, use_binary, concurrency_limit)``
+# that truss takes too, in positional order, with their defaults: the runtime's signature.
+TRUSS_OPTION_DEFAULTS: dict[str, LiteralValue] = dict(sdk_tables.DEPENDS_POSITIONAL_OPTIONS)
 OPTION_NAMES: tuple[str, ...] = tuple(TRUSS_OPTION_DEFAULTS)
 """The positional options (truss's)."""
 # Keyword-only options of chains_runtime's ``depends()`` that truss does not take: the
 # largest answer and the largest stream frame a call reads.
-RUNTIME_OPTION_DEFAULTS: dict[str, LiteralValue] = {
-    "max_response_bytes": 64 * 1024 * 1024,
-    "max_frame_bytes": 16 * 1024 * 1024,
-}
+RUNTIME_OPTION_DEFAULTS: dict[str, LiteralValue] = dict(sdk_tables.DEPENDS_KEYWORD_ONLY_OPTIONS)
 OPTION_DEFAULTS: dict[str, LiteralValue] = {**TRUSS_OPTION_DEFAULTS, **RUNTIME_OPTION_DEFAULTS}
-TARGET_KEYWORD = "chainlet_cls"
+TARGET_KEYWORD = sdk_tables.DEPENDS_TARGET
 
 
 def option_values(dependency: DependencyInfo) -> list[tuple[str, StaticValue]]:

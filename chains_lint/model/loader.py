@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from chains_lint.model.locations import (
+    ModuleLocation,
+    display_path,
+    find_module,
+    locate,
+    read_source,
+)
 from chains_lint.model.module import ModuleInfo
 from chains_lint.model.parser import parse_module
 
-
-@dataclass(frozen=True)
-class ModuleLocation:
-    root: Path  # the folder absolute imports start from
-    name: str  # dotted module name below root
-    is_package: bool
-
-
-def locate(path: Path) -> ModuleLocation:
-    """Where ``path`` sits as a module: its package root and dotted name."""
-    path = path.resolve()
-    is_package = path.name == "__init__.py"
-    parts = [] if is_package else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ModuleLocation(folder, ".".join(parts), is_package)
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when below it, else absolute."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
-
-
-def read_source(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+__all__ = ["ModuleLoader", "ModuleLocation", "display_path", "locate", "read_source"]
 
 
 class ModuleLoader:
@@ -67,6 +38,9 @@ class ModuleLoader:
         self._missing: set[str] = set()
         # Files reached through an import statement of another loaded module.
         self.imported_paths: set[Path] = set()
+        # Every import name looked up on the file system, and what it resolved to:
+        # the cache checks these still hold (a new file can change a resolution).
+        self.resolutions: dict[str, tuple[Path, bool] | None] = {}
 
     def load(self, path: Path, name: str, *, is_package: bool) -> ModuleInfo:
         path = path.resolve()
@@ -97,6 +71,7 @@ class ModuleLoader:
                     if candidate in self._missing:
                         continue
                     found = self.find(candidate)
+                    self.resolutions[candidate] = found
                     if found is None:
                         self._missing.add(candidate)
                         continue
@@ -107,18 +82,7 @@ class ModuleLoader:
 
     def find(self, name: str) -> tuple[Path, bool] | None:
         """The file that module ``name`` lives in, searching the roots in order."""
-        parts = name.split(".")
-        if not all(p.isidentifier() for p in parts):
-            return None
-        for root in self.search_roots:
-            base = root.joinpath(*parts)
-            package_init = base / "__init__.py"
-            if package_init.is_file():
-                return package_init, True
-            module_file = base.with_name(base.name + ".py")
-            if module_file.is_file():
-                return module_file, False
-        return None
+        return find_module(self.search_roots, name)
 
 
 def _prefixes(dotted: str) -> list[str]:

@@ -4,8 +4,9 @@ libcst computes positions by generating the code of the whole module, which
 costs more than parsing it. A diagnostic needs the position of a handful of
 nodes, so positions are computed only for the top-level statement that holds
 the node: CPython's own parser (``ast``, fast) says on which line each
-top-level statement starts, and libcst's position-tracking code generation
-runs over that one statement, starting at that line.
+top-level statement starts, and libcst's public metadata API
+(``MetadataWrapper.resolve(PositionProvider)``) runs over a module holding just
+that statement; its lines are then shifted to where the statement starts.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import ast
 from collections.abc import Sequence
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
-from libcst.metadata.position_provider import PositionProvidingCodegenState
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from chains_lint.model.walk import walk
 
@@ -34,15 +34,20 @@ def statement_positions(tree: cst.Module, statement: cst.CSTNode, first_line: in
     ``first_line`` is the line its code starts on, leading blank and comment
     lines included.
     """
-    provider = PositionProvider()
-    state = PositionProvidingCodegenState(
-        default_indent=tree.default_indent,
-        default_newline=tree.default_newline,
-        provider=provider,
-        line=first_line,
-    )
-    statement._codegen(state)
-    return {node: rng for node, rng in provider._computed.items() if isinstance(rng, CodeRange)}
+    if not isinstance(statement, cst.BaseStatement):
+        raise TypeError(f"not a statement: {type(statement).__name__}")
+    alone = tree.with_changes(header=(), body=(statement,), footer=())
+    resolved = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+    shift = first_line - 1
+    positions: Positions = {}
+    for node, rng in resolved.items():
+        if node is alone:
+            continue
+        positions[node] = rng if not shift else CodeRange(
+            CodePosition(rng.start.line + shift, rng.start.column),
+            CodePosition(rng.end.line + shift, rng.end.column),
+        )
+    return positions
 
 
 def statement_first_lines(source: str, body: Sequence[cst.BaseStatement]) -> list[int] | None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 SDK_MODULES: frozenset[str] = frozenset({"truss_chains", "chains_runtime"})
 
 CHAINLET_BASE = "ChainletBase"
+MODEL_BASE = "ModelBase"
+MODEL_ENDPOINT = "predict"
+"""A ``ModelBase``'s endpoint, in place of a chainlet's ``run_remote``."""
 DEPENDS = "depends"
 DEPENDS_CONTEXT = "depends_context"
 MARK_ENTRYPOINT = "mark_entrypoint"

@@ -413,6 +413,8 @@ class Chainlet:
     entrypoint: EntrypointMark | None
     # Members other than ``run_remote`` of the dependencies that the methods use.
     dependency_members: tuple[DependencyMemberAccess, ...] = ()
+    # A ``ModelBase`` subclass: ``run_remote`` above holds its ``predict``.
+    is_model: bool = False
 
     @property
     def name(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chains_lint.diagnostics import Diagnostic, Severity
-from chains_lint.model.module import ModuleInfo
+from chains_lint.output import ReportedFile
 
 
 def _escape_data(text: str) -> str:
@@ -16,7 +16,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(diagnostics: Sequence[Diagnostic], modules: Sequence[ModuleInfo]) -> str:
+def render(diagnostics: Sequence[Diagnostic], modules: Sequence[ReportedFile]) -> str:
     lines: list[str] = []
     for d in diagnostics:
         s = d.span

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from chains_lint.diagnostics import Diagnostic, Span
-from chains_lint.model.module import ModuleInfo
+from chains_lint.output import ReportedFile
 
 
 def _region(span: Span) -> dict[str, object]:
@@ -31,5 +31,5 @@ def as_dict(d: Diagnostic) -> dict[str, object]:
     }
 
 
-def render(diagnostics: Sequence[Diagnostic], modules: Sequence[ModuleInfo]) -> str:
+def render(diagnostics: Sequence[Diagnostic], modules: Sequence[ReportedFile]) -> str:
     return json.dumps([as_dict(d) for d in diagnostics], indent=2) + "\n"

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from chains_lint import __version__
 from chains_lint.diagnostics import Diagnostic, Severity, Span
-from chains_lint.model.module import ModuleInfo
+from chains_lint.output import ReportedFile
 from chains_lint.rules.base import Rule, doc_text
 from chains_lint.rules.registry import ALL_RULES
 
@@ -17,7 +17,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 
 
-def render(diagnostics: Sequence[Diagnostic], modules: Sequence[ModuleInfo]) -> str:
+def render(diagnostics: Sequence[Diagnostic], modules: Sequence[ReportedFile]) -> str:
     rule_index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
     document = {
         "$schema": SARIF_SCHEMA,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chains_lint.diagnostics import Diagnostic, Severity, Span
-from chains_lint.model.module import ModuleInfo
+from chains_lint.output import ReportedFile
 
 
-def render(diagnostics: Sequence[Diagnostic], modules: Sequence[ModuleInfo]) -> str:
+def render(diagnostics: Sequence[Diagnostic], modules: Sequence[ReportedFile]) -> str:
     by_path = {m.display_path: m for m in modules}
     out: list[str] = []
     for d in diagnostics:

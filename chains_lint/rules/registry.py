@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chains_lint.rules import (
+    baseten_only,
     calls,
     dependencies,
     entrypoint,
@@ -11,11 +12,14 @@ from chains_lint.rules import (
     run_remote,
     secrets,
     syntax,
+    undefined_names,
 )
 from chains_lint.rules.base import Rule
 
 ALL_RULES: tuple[type[Rule], ...] = (
     *syntax.RULES,
+    *baseten_only.RULES,
+    *undefined_names.RULES,
     *run_remote.RULES,
     *io_types.RULES,
     *entrypoint.RULES,

@@ -22,6 +22,7 @@ class Hello(chains.ChainletBase):
     async def run_remote(self, name: str) -> str
         return name
 """
+    bad_span = (5, 49, 5, 49)
     good = """
 import truss_chains as chains
 

@@ -8,7 +8,6 @@ results, ``pathlib.Path`` objects or plain strings (kept as written).
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -16,6 +15,7 @@ from typing import Literal
 import pydantic
 
 from chains_runtime.errors import ChainsUsageError
+from chains_runtime.memory_quantity import parse_memory
 from chains_runtime.paths import AbsPath
 
 DEFAULT_TIMEOUT_SEC = 600.0
@@ -74,9 +74,6 @@ class DockerImage(_Config):
         return self
 
 
-_MEMORY = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")
-
-
 class Compute(_Config):
     """The resources of one replica of a chainlet.
 
@@ -121,7 +118,7 @@ class Compute(_Config):
     @pydantic.field_validator("memory")
     @classmethod
     def _memory_quantity(cls, value: str) -> str:
-        if not _MEMORY.fullmatch(value):
+        if parse_memory(value) is None:
             raise ValueError(
                 f"expected a memory quantity such as '2Gi', '512Mi' or '16G', got {value!r}"
             )

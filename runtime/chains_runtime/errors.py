@@ -11,6 +11,15 @@ class ChainsUsageError(ChainsError, TypeError):
     """The SDK was used in a way it does not support (a wrong argument, a wrong place)."""
 
 
+class GenericRemoteException(ChainsError):
+    """A dependency chainlet failed: the error it reported (truss's name for it).
+
+    Every such error raised in the caller is one (``RemoteChainletError``, and
+    ``DependencyHTTPError`` for an answer without the chain envelope), so
+    ``except chains.GenericRemoteException`` catches a failing dependency.
+    """
+
+
 class ChainletInstantiationError(ChainsError, RuntimeError):
     """A chainlet was instantiated outside ``run_local`` or a deployment."""
 

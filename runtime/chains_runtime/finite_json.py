@@ -72,6 +72,10 @@ _BIG_EXPONENT: Final = re.compile(rb"\d[eE]\+?\d{3}")
 """A number with a three-digit exponent: the only way JSON text overflows a float (1e999)."""
 
 
+_SUSPECT: Final = re.compile(rb"NaN|Infinity|\d[eE]\+?\d{3}").search
+"""Finds what may be a non-finite constant or a number too large for a float."""
+
+
 class _Overflow(Exception):
     def __init__(self, text: str) -> None:
         super().__init__(text)
@@ -91,6 +95,8 @@ def non_finite_in_request(body: bytes) -> str | None:
     ``NaN``/``Infinity`` constants, and numbers too large for a float (``1e999``, which every
     parser turns into infinity). Typed ``float`` arguments are refused by validation as well;
     this covers untyped (``Any``) arguments too."""
+    if _SUSPECT(body) is None:  # the usual case: one regex search
+        return None
     constant = non_finite_constant(body)
     if constant is not None:
         return f"the float {constant}, which is not JSON"

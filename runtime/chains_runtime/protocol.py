@@ -20,13 +20,16 @@ carries the internal service token that chainlets use to call each other;
 from __future__ import annotations
 
 import json
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import pydantic
 import pydantic_core
 
-from chains_runtime.errors import ChainsError
+from chains_runtime.errors import ChainsError, GenericRemoteException
 from chains_runtime.finite_json import ensure_finite
+
+if TYPE_CHECKING:
+    from chains_runtime.remote_error_detail import RemoteErrorDetail
 
 RUN_REMOTE_PATH: Final = "/run_remote"
 REQUEST_ID_HEADER: Final = "x-request-id"
@@ -37,6 +40,12 @@ gRPC's ``grpc-timeout``, so the clocks of the hops need not agree)."""
 RETRY_AFTER_HEADER: Final = "retry-after"
 JSON_CONTENT_TYPE: Final = "application/json"
 STREAM_CONTENT_TYPE: Final = "application/x-ndjson"
+MSGPACK_CONTENT_TYPE: Final = "application/x-msgpack"
+"""A binary (MessagePack) request or answer (``use_binary=True``; see ``chains_runtime.binary``)."""
+OCTET_STREAM_CONTENT_TYPE: Final = "application/octet-stream"
+"""What truss's binary stubs send: accepted as ``MSGPACK_CONTENT_TYPE``."""
+MSGPACK_STREAM_CONTENT_TYPE: Final = "application/x-msgpack-stream"
+"""A streamed answer as length-prefixed MessagePack frames (``binary.FRAME_PREFIX_BYTES``)."""
 
 RETRYABLE_STATUS_CODES: Final = frozenset({502, 503, 504})
 """Statuses a caller may retry: the request did not reach, or was refused by, the chainlet.
@@ -105,7 +114,7 @@ class IncompleteStreamError(ProtocolError):
     """A stream ended without an end frame: it failed, even if the HTTP status was 200."""
 
 
-class RemoteChainletError(ChainsError):
+class RemoteChainletError(GenericRemoteException):
     """A dependency chainlet failed; raised in the caller with the remote details."""
 
     def __init__(
@@ -126,13 +135,25 @@ class RemoteChainletError(ChainsError):
 
     @classmethod
     def from_detail(cls, detail: ErrorDetail) -> RemoteChainletError:
-        return cls(
+        """The error raised in the caller; as in truss, it is also an instance of the built-in
+        exception class the dependency raised, if any (see ``remote_error_classes``)."""
+        from chains_runtime.remote_error_classes import remote_error_class
+
+        error_class = remote_error_class(detail.type) if cls is RemoteChainletError else cls
+        return error_class(
             chainlet=detail.chainlet,
             type=detail.type,
             message=detail.message,
             status=detail.status,
             traceback=detail.traceback,
         )
+
+    @property
+    def remote_error_detail(self) -> RemoteErrorDetail:
+        """The remote error as truss's ``RemoteErrorDetail`` describes it."""
+        from chains_runtime.remote_error_detail import RemoteErrorDetail
+
+        return RemoteErrorDetail.from_error(self)
 
     def to_detail(self) -> ErrorDetail:
         return ErrorDetail(
@@ -197,22 +218,31 @@ def decode_json_answer(content: bytes, source: str) -> Any:
         ) from None
 
 
-def parse_frame(line: str | bytes) -> Frame:
-    """Decode one stream line; raise ProtocolError if it is not a frame."""
-    try:
-        obj = json.loads(line)
-    except ValueError as exc:
-        raise ProtocolError(f"stream frame is not JSON: {_excerpt(line)}") from exc
+def frame_from_object(obj: Any) -> Frame | None:
+    """The frame a decoded NDJSON line or MessagePack frame holds, None if it holds none; a
+    malformed error frame raises ``pydantic.ValidationError``."""
     if isinstance(obj, dict) and len(obj) == 1:
         if "data" in obj:
             return DataFrame.model_construct(data=obj["data"])
         if obj.get("end") is True:
             return EndFrame()
         if "error" in obj:
-            try:
-                return ErrorFrame.model_validate(obj)
-            except pydantic.ValidationError as exc:
-                raise ProtocolError(f"malformed error frame: {_excerpt(line)}") from exc
+            return ErrorFrame.model_validate(obj)
+    return None
+
+
+def parse_frame(line: str | bytes) -> Frame:
+    """Decode one stream line; raise ProtocolError if it is not a frame."""
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        raise ProtocolError(f"stream frame is not JSON: {_excerpt(line)}") from exc
+    try:
+        frame = frame_from_object(obj)
+    except pydantic.ValidationError as exc:
+        raise ProtocolError(f"malformed error frame: {_excerpt(line)}") from exc
+    if frame is not None:
+        return frame
     raise ProtocolError(
         'expected a stream frame {"data": ...}, {"end": true} or {"error": {...}}, '
         f"got {_excerpt(line)}"

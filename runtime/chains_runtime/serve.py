@@ -12,7 +12,7 @@ and no other program can take a port in between). ``--secrets-fd N`` reads the s
 JSON object from an inherited pipe instead of ``secrets_dir``, so they are never on a disk, a
 command line or in the environment; ``--wiring-fd N`` likewise reads the wiring config (with the
 service token and API key) from a pipe instead of ``CHAINS_CONFIG``. ``--parent-pid PID`` ends
-the process when its parent ends (see ``chains_runtime.run.lifeline``).
+the process when its parent ends (see ``chains_runtime.lifeline``).
 
 Bad wiring (malformed JSON, a missing dependency URL, a missing token) or an unloadable target
 exits with status 2 and a one-line ``error:`` message on stderr, before anything listens.
@@ -38,10 +38,10 @@ from collections.abc import Sequence
 
 import uvicorn
 
+from chains_runtime.chain_file import find_chainlet, load_module
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.errors import ChainsError, ChainsUsageError
-from chains_runtime.run.discovery import find_chainlet, load_module
-from chains_runtime.run.lifeline import ParentGoneError, die_with_parent
+from chains_runtime.lifeline import ParentGoneError, die_with_parent
 from chains_runtime.server import create_app
 from chains_runtime.server.access_log import configure_access_log
 from chains_runtime.server.fastapi_app import ChainletFastAPI
@@ -49,6 +49,8 @@ from chains_runtime.server.hosts import allowed_hosts_for
 from chains_runtime.server.http_protocol import limited_protocol
 from chains_runtime.server.limits import add_limit_arguments, fit_to_fd_limit, limits_from
 from chains_runtime.server.process import ChainletServer
+from chains_runtime.server.signature import RunRemoteSpec
+from chains_runtime.server.websocket_options import websocket_options
 from chains_runtime.stubs import RemoteStubProvider
 from chains_runtime.wiring import ChainletWiring, load_wiring, parse_wiring
 
@@ -195,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sockets = [inherited_socket(args.fd)] if args.fd is not None else None
         limits_from(args, os.environ)  # a bad flag or variable fails before the import
         chainlet_cls = load_chainlet(args.target)
+        RunRemoteSpec.from_chainlet(chainlet_cls)  # a run_remote it cannot serve: said here
         limits = limits_from(args, os.environ, chainlet_cls.remote_config.options)
         wiring = piped if piped is not None else load_wiring()
         provider = RemoteStubProvider(chainlet_cls, wiring)
@@ -222,7 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host or "127.0.0.1",
         port=8080 if args.port is None else args.port,
         http=limited_protocol(limits, chainlet_cls.__name__),
-        ws="none",  # the protocol has no websockets; an upgraded connection escapes the limits
+        # Websocket handshakes go to uvicorn's websockets (sans-I/O) protocol; an HTTP request
+        # never reaches it (see server.websocket_options).
+        **websocket_options(config, chainlet_cls.remote_config.options),
         lifespan="on",
         log_level=args.log_level,
         access_log=False,  # the app's access log replaces uvicorn's

@@ -30,9 +30,14 @@ certificate (mutual TLS); the files are checked when the stub is made. Proxies:
 honoured (chainlet hops never use a proxy). Stubs talk through httpx (see
 ``client.httpx_transport`` for why), with the dependency client's rules above.
 
+Binary: with ``RPCOptions(use_binary=True)`` the inputs are sent as MessagePack with truss's
+``content-type: application/octet-stream`` (what truss servers, and chainlets here, read as
+MessagePack; numpy arrays in msgpack_numpy's map, as truss sends them), and the answer is read
+as MessagePack (or as JSON when its content type says so). ``output_model`` validates it.
+
 Differences from ``truss_chains.StubBase``: ``retries=N`` means N retries after the first try
-(truss: N tries in all), 4xx answers are not retried, JSON only (``use_binary`` is refused),
-and without a key no ``Authorization`` header is sent (truss requires one).
+(truss: N tries in all), 4xx answers are not retried, and without a key no ``Authorization``
+header is sent (truss requires one).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from typing import Any, TypeVar, overload
 
 import pydantic
 
+from chains_runtime.binary import pack
 from chains_runtime.client import DependencyClient
 from chains_runtime.client.headers import checked_headers
 from chains_runtime.client.httpx_transport import HttpxTransport
@@ -53,8 +59,14 @@ from chains_runtime.client.tls import TLSSettings
 from chains_runtime.context import DeployedServiceDescriptor, DeploymentContext
 from chains_runtime.definitions import RPCOptions
 from chains_runtime.errors import ChainsUsageError, MissingSecretError
-from chains_runtime.protocol import ProtocolError, decode_json_answer, encode_json
-from chains_runtime.stubs import _LoopThread, current_request_id
+from chains_runtime.loop_thread import LoopThread
+from chains_runtime.protocol import (
+    OCTET_STREAM_CONTENT_TYPE,
+    ProtocolError,
+    decode_json_answer,
+    encode_json,
+)
+from chains_runtime.stubs import current_request_id
 
 API_KEY_SECRET = "baseten_chain_api_key"
 """The secret ``from_url(url, context)`` reads the API key from, as in truss."""
@@ -73,11 +85,6 @@ class StubBase:
         *,
         tls: TLSSettings | None = None,
     ) -> None:
-        if service_descriptor.options.use_binary:
-            raise ChainsUsageError(
-                f"{type(self).__name__}: RPCOptions(use_binary=True) is not supported; "
-                "StubBase sends and reads JSON, drop use_binary"
-            )
         self._descriptor = service_descriptor
         endpoint = Endpoint.parse(service_descriptor.predict_url)  # a bad URL fails now
         who = f"{type(self).__name__} at {service_descriptor.predict_url}"
@@ -97,7 +104,7 @@ class StubBase:
         )
         self._async_client: DependencyClient | None = None
         self._sync_client: DependencyClient | None = None
-        self._loop_thread: _LoopThread | None = None
+        self._loop_thread: LoopThread | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -159,7 +166,11 @@ class StubBase:
 
     async def predict_async(self, inputs: Any, output_model: type[_ModelT] | None = None) -> Any:
         """POST ``inputs`` (JSON or a pydantic model); the JSON answer, or ``output_model``."""
-        body = await self._client().post_bytes(encode_json(inputs), request_id=current_request_id())
+        client = self._client()
+        if client.use_binary:
+            answer = await client.post_binary(self._encode(inputs), request_id=current_request_id())
+            return self._validated(answer, output_model)
+        body = await client.post_bytes(self._encode(inputs), request_id=current_request_id())
         return self._decode(body, output_model)
 
     @overload
@@ -174,12 +185,15 @@ class StubBase:
         The calling thread waits for the answer; from ``async`` code, use ``predict_async``.
         """
         thread, client = self._sync_runner()
-        call = client.post_bytes(encode_json(inputs), request_id=current_request_id())
+        if client.use_binary:
+            answer = client.post_binary(self._encode(inputs), request_id=current_request_id())
+            return self._validated(thread.run(answer), output_model)
+        call = client.post_bytes(self._encode(inputs), request_id=current_request_id())
         return self._decode(thread.run(call), output_model)
 
     async def predict_async_stream(self, inputs: Any) -> AsyncIterator[bytes]:
         """POST ``inputs``; the raw body as it arrives (``async for chunk in await ...``)."""
-        return self._client().post_chunks(encode_json(inputs), request_id=current_request_id())
+        return self._client().post_chunks(self._encode(inputs), request_id=current_request_id())
 
     async def aclose(self) -> None:
         """Close the connections of ``predict_async``, then those of ``predict_sync``."""
@@ -219,25 +233,44 @@ class StubBase:
             max_response_bytes=options.max_response_bytes,
             max_frame_bytes=options.max_frame_bytes,
             transport=self._transport,
+            use_binary=options.use_binary,
+            binary_content_type=OCTET_STREAM_CONTENT_TYPE,
         )
 
-    def _sync_runner(self) -> tuple[_LoopThread, DependencyClient]:
+    def _sync_runner(self) -> tuple[LoopThread, DependencyClient]:
         with self._lock:
             if self._loop_thread is None or self._sync_client is None:
-                self._loop_thread = _LoopThread()
+                self._loop_thread = LoopThread()
                 self._sync_client = self._new_client()
             return self._loop_thread, self._sync_client
+
+    def _encode(self, inputs: Any) -> bytes:
+        if self._descriptor.options.use_binary:
+            return pack(inputs, f"the inputs of {self.name}")
+        return encode_json(inputs)
+
+    def _validated(self, answer: Any, output_model: type[_ModelT] | None) -> Any:
+        if output_model is None:
+            return answer
+        try:
+            return output_model.model_validate(answer)
+        except pydantic.ValidationError as exc:
+            raise self._invalid_answer(output_model, exc) from exc
 
     def _decode(self, body: bytes, output_model: type[_ModelT] | None) -> Any:
         if output_model is not None:
             try:
                 return output_model.model_validate_json(body)
             except pydantic.ValidationError as exc:
-                raise ProtocolError(
-                    f"{self.name}: the answer of {self.url} is not a valid "
-                    f"{output_model.__name__}: {exc}"
-                ) from exc
+                raise self._invalid_answer(output_model, exc) from exc
         return decode_json_answer(body, f"{self.name} at {self.url}")
+
+    def _invalid_answer(
+        self, output_model: type[pydantic.BaseModel], exc: pydantic.ValidationError
+    ) -> ProtocolError:
+        return ProtocolError(
+            f"{self.name}: the answer of {self.url} is not a valid {output_model.__name__}: {exc}"
+        )
 
 
 def _api_key_from(context: DeploymentContext, stub: str) -> str | None:

@@ -9,6 +9,8 @@ served chainlet, with X's URL from the wiring config; the chainlet then receives
   arguments given are sent (the callee applies its own defaults, never ``null``).
 - The result is validated with a pydantic ``TypeAdapter`` of the return annotation, so a
   pydantic model comes back as the model (an ``Any`` / missing annotation returns the JSON).
+- ``depends(X, use_binary=True)``: arguments, results and streamed items travel as
+  MessagePack (``chains_runtime.binary``) instead of JSON.
 - ``async def run_remote`` -> an ``async`` stub method (``await stub.run_remote(...)``).
 - an async-generator ``run_remote`` -> a stub method returning an async iterator of items.
 - a sync ``def run_remote`` -> a sync stub method. Its HTTP call runs on a dedicated background
@@ -25,14 +27,12 @@ apps other than the harness's.
 
 from __future__ import annotations
 
-import asyncio
 import collections.abc
 import inspect
-import threading
 import typing
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from time import perf_counter
-from typing import Any, TypeVar
+from typing import Any
 
 import pydantic
 
@@ -42,43 +42,20 @@ from chains_runtime.client.errors import DependencyTimeoutError, DependencyUnava
 from chains_runtime.context import current_request_id
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.injection import DependencyMarker
+from chains_runtime.loop_thread import LoopThread
 from chains_runtime.protocol import RemoteChainletError
+from chains_runtime.server.annotations import run_remote_hints
 from chains_runtime.server.metrics import DependencyMetrics
 from chains_runtime.server.request_id import RequestIdMiddleware
 from chains_runtime.wiring import ChainletWiring, dependency_markers
 
 __all__ = ["RemoteStub", "RemoteStubProvider", "RequestIdMiddleware", "current_request_id"]
 
-T = TypeVar("T")
-
 _ASYNC_ITERATORS = (
     collections.abc.AsyncIterator,
     collections.abc.AsyncGenerator,
     collections.abc.AsyncIterable,
 )
-
-
-class _LoopThread:
-    """A background event loop thread, for the HTTP calls of sync stubs."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="chains-sync-stubs", daemon=True
-        )
-        self._thread.start()
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        if threading.current_thread() is self._thread:
-            coroutine.close()
-            raise ChainsUsageError("a sync remote stub was called from its own event loop thread")
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
-        if not self._thread.is_alive():
-            self.loop.close()
 
 
 class RemoteStub:
@@ -91,7 +68,7 @@ class RemoteStub:
         chainlet_cls: type[ChainletBase],
         client: DependencyClient,
         *,
-        loop_thread: _LoopThread | None = None,
+        loop_thread: LoopThread | None = None,
         metrics: DependencyMetrics | None = None,
     ) -> None:
         method = getattr(chainlet_cls, "run_remote", None)
@@ -101,7 +78,7 @@ class RemoteStub:
         self.client = client
         signature = inspect.signature(method)
         signature = signature.replace(parameters=list(signature.parameters.values())[1:])
-        returns = _return_annotation(method)
+        returns = _return_annotation(chainlet_cls.__name__, method)
         is_stream = inspect.isasyncgenfunction(method)
         is_async = inspect.iscoroutinefunction(method)
         if is_stream and typing.get_origin(returns) in _ASYNC_ITERATORS:
@@ -197,7 +174,7 @@ class RemoteStubProvider:
 
     def __init__(self, chainlet_cls: type[ChainletBase], wiring: ChainletWiring) -> None:
         self.chainlet_cls = chainlet_cls
-        self._loop_thread: _LoopThread | None = None
+        self._loop_thread: LoopThread | None = None
         self._stubs: dict[str, RemoteStub] = {}
         self._async_clients: list[DependencyClient] = []
         self._sync_clients: list[DependencyClient] = []
@@ -219,13 +196,14 @@ class RemoteStubProvider:
                 max_response_bytes=options.max_response_bytes,
                 max_frame_bytes=options.max_frame_bytes,
                 service_token=wiring.service_token,
+                use_binary=options.use_binary,
             )
             method = getattr(dependency, "run_remote", None)
             is_sync = not (
                 inspect.iscoroutinefunction(method) or inspect.isasyncgenfunction(method)
             )
             if is_sync and self._loop_thread is None:
-                self._loop_thread = _LoopThread()
+                self._loop_thread = LoopThread()
             (self._sync_clients if is_sync else self._async_clients).append(client)
             self._stubs[parameter] = RemoteStub(
                 dependency, client, loop_thread=self._loop_thread, metrics=self.metrics
@@ -275,12 +253,10 @@ def _outcome_of(exc: Exception) -> str:
     return "failed"
 
 
-def _return_annotation(method: Callable[..., Any]) -> Any:
-    try:
-        hints = typing.get_type_hints(method, include_extras=True)
-    except Exception:  # unresolvable forward references: no validation
-        return Any
-    return hints.get("return", Any)
+def _return_annotation(chainlet_name: str, method: Callable[..., Any]) -> Any:
+    """The return annotation of the dependency's ``run_remote`` (``Any`` when it has none); an
+    annotation that cannot be resolved is an error at start-up, as on the dependency's server."""
+    return run_remote_hints(chainlet_name, method).get("return", Any)
 
 
 def _adapter(returns: Any) -> pydantic.TypeAdapter[Any] | None:

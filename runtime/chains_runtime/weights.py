@@ -9,8 +9,10 @@ item is a dict (written into the generated server, so it needs no configuration)
      "secret": "hf_access_token"}
 
 ``kind`` is ``"hf"`` (a Hugging Face repo, through ``huggingface_hub.snapshot_download``:
-into ``target`` itself, or with ``hub_cache`` into the hub cache at ``target``) or ``"https"``
-(one file, saved in ``target`` under the URL's last path segment). A finished item leaves a
+into ``target`` itself, or with ``hub_cache`` into the hub cache at ``target``), ``"https"``
+(one file, saved in ``target`` under the URL's last path segment) or, for ``chains-run`` only
+(``chains_runtime.run.local_weights``), ``"file"`` (a local ``file://`` file or folder, copied
+into ``target`` with the allow and ignore patterns applied). A finished item leaves a
 marker file ``.chains-weights-<hash>`` in its target; while it is there the item is not fetched
 again, so a volume kept across restarts (a PersistentVolumeClaim, a Compose volume) is filled
 once. ``secret`` names a declared secret holding an access token, read like the chainlet's
@@ -31,6 +33,7 @@ starts only after it) and a failed download exits the container, which restarts 
 from __future__ import annotations
 
 import fcntl
+import fnmatch
 import hashlib
 import json
 import logging
@@ -47,6 +50,8 @@ from typing import Any
 logger = logging.getLogger("chains_runtime.weights")
 
 MARKER_PREFIX = ".chains-weights-"
+MODEL_CACHE_DIR = Path("/app/model_cache")
+"""Where truss puts ``ModelRepo(use_volume=True, volume_folder=X)``: ``/app/model_cache/X``."""
 SECRET_ENV_PREFIX = "CHAINS_SECRET_"
 DEFAULT_SECRETS_DIR = Path("/secrets")
 
@@ -86,6 +91,8 @@ def ensure_weights(
                 _fetch_hf(item, target, token)
             elif item["kind"] == "https":
                 _fetch_url(str(item["source"]), target, token)
+            elif item["kind"] == "file":
+                _copy_local(item, target)
             else:
                 raise WeightsError(f"unknown weights kind {item['kind']!r}")
             marker.write_text(json.dumps(dict(item), sort_keys=True) + "\n", encoding="utf-8")
@@ -182,8 +189,9 @@ def _fetch_hf(item: Mapping[str, Any], target: Path, token: str | None) -> None:
         from huggingface_hub import snapshot_download  # type: ignore[import-not-found]
     except ImportError:
         raise WeightsError(
-            f"weights {item['source']}: huggingface_hub is not installed in the image; add "
-            "huggingface_hub to the chainlet's pip_requirements"
+            f"weights {item['source']}: huggingface_hub is not installed; add "
+            "huggingface_hub to the chainlet's pip_requirements (for chains-run, pip install "
+            "huggingface_hub where it runs)"
         ) from None
     where: dict[str, Any] = (
         {"cache_dir": str(target)} if item.get("hub_cache") else {"local_dir": str(target)}
@@ -201,6 +209,60 @@ def _fetch_hf(item: Mapping[str, Any], target: Path, token: str | None) -> None:
         raise WeightsError(f"weights {item['source']}: {type(exc).__name__}: {exc}") from exc
 
 
+def _copy_local(item: Mapping[str, Any], target: Path) -> None:
+    """A ``file://`` source: the file, or the folder's files that pass the patterns."""
+    source = Path(urllib.request.url2pathname(urllib.parse.urlsplit(str(item["source"])).path))
+    allow = list(item.get("allow_patterns") or [])
+    ignore = list(item.get("ignore_patterns") or [])
+    try:
+        if source.is_file():
+            shutil.copyfile(source, target / source.name)
+            return
+        if not source.is_dir():
+            raise WeightsError(f"weights {item['source']}: no such file or folder")
+        for path in sorted(source.rglob("*")):
+            relative = path.relative_to(source).as_posix()
+            if not path.is_file() or relative.startswith(MARKER_PREFIX):
+                continue
+            if allow and not any(fnmatch.fnmatch(relative, p) for p in allow):
+                continue
+            if any(fnmatch.fnmatch(relative, p) for p in ignore):
+                continue
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / relative)
+    except OSError as exc:
+        raise WeightsError(f"weights {item['source']}: {exc}") from exc
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:  # not a port: not the origin the token was given for
+        port = -1
+    return scheme, parts.hostname, port
+
+
+class _TokenKeepingRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects that keep ``Authorization`` only on the origin it was given for: urllib sends
+    every header on, so a redirect to a CDN (or to ``http://``) would carry the token."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        redirected = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if redirected is not None and _origin(newurl) != _origin(req.full_url):
+            redirected.remove_header("Authorization")
+        return redirected
+
+
 def _fetch_url(url: str, target: Path, token: str | None) -> None:
     name = Path(urllib.parse.urlsplit(url).path).name
     if not name:
@@ -209,8 +271,9 @@ def _fetch_url(url: str, target: Path, token: str | None) -> None:
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     handle, partial = tempfile.mkstemp(prefix=f".{name}.", dir=target)
+    opener = urllib.request.build_opener(_TokenKeepingRedirects)
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(request, timeout=60) as got:
+        with os.fdopen(handle, "wb") as out, opener.open(request, timeout=60) as got:
             shutil.copyfileobj(got, out, length=1 << 20)
         os.chmod(partial, 0o644)
         os.replace(partial, target / name)

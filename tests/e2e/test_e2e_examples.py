@@ -19,7 +19,7 @@ import pytest
 
 from tests.e2e.compose_chain import RunningChain, compose_chain
 from tests.e2e.conftest import BuildOnce
-from tests.test_examples import CASES, Case
+from tests.test_examples import CASES, WEBSOCKET_EXAMPLES, Case
 
 END_FRAME = {"end": True}
 
@@ -65,6 +65,5 @@ def test_example_answers_in_containers(
 
 def test_every_example_is_covered() -> None:
     examples = Path(__file__).resolve().parents[2] / "examples"
-    assert sorted(case.path.parent for case in CASES) == sorted(
-        path.parent for path in examples.glob("*/chain.py")
-    )
+    covered = [*(case.path.parent for case in CASES), *WEBSOCKET_EXAMPLES]
+    assert sorted(covered) == sorted(path.parent for path in examples.glob("*/chain.py"))

@@ -7,38 +7,11 @@ import re
 from dataclasses import dataclass
 
 from chains_lint.model.accelerators import accelerator
+
+# The runtime's memory-quantity grammar (a generated copy of chains_runtime/memory_quantity.py).
+from chains_lint.model.memory_quantity import MEMORY_UNITS as MEMORY_UNITS
+from chains_lint.model.memory_quantity import parse_memory as parse_memory
 from chains_lint.model.types import LiteralValue
-
-# A Kubernetes quantity as truss accepts it for memory: a plain number of bytes, or a
-# number with a binary (Ki, Mi...) or decimal (k, M...) suffix.
-MEMORY_UNITS: dict[str, int] = {
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "P": 10**15,
-    "E": 10**18,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "Pi": 2**50,
-    "Ei": 2**60,
-}
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
-_MEMORY = re.compile(rf"(?P<number>{_NUMBER})(?:(?P<exponent>[eE][+-]?\d+)|(?P<unit>[A-Za-z]+))?")
-
-
-def parse_memory(quantity: str) -> int | None:
-    """The number of bytes a memory quantity such as ``"2Gi"`` stands for, or None if invalid."""
-    match = _MEMORY.fullmatch(quantity)
-    if match is None:
-        return None
-    unit = match.group("unit")
-    if unit is not None and unit not in MEMORY_UNITS:
-        return None
-    number = float(match.group("number") + (match.group("exponent") or ""))
-    return math.ceil(number * MEMORY_UNITS.get(unit or "", 1))
 
 
 @dataclass(frozen=True)

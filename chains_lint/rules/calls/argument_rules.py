@@ -10,7 +10,6 @@ from chains_lint.rules.base import RuleContext
 from chains_lint.rules.calls.arguments import ArgumentProblemKind, argument_problems
 from chains_lint.rules.calls.call_rule import CallRule
 from chains_lint.rules.calls.callee import Callee
-from chains_lint.rules.calls.examples import entrypoint_calling
 
 
 class ArgumentRule(CallRule):
@@ -26,27 +25,6 @@ class ArgumentRule(CallRule):
                 yield problem.span, problem.message
 
 
-_CHAIN = """
-import truss_chains as chains
-
-
-class Repeat(chains.ChainletBase):
-    async def run_remote(self, text: str, times: int) -> str:
-        return text * times
-""" + entrypoint_calling(
-    "Repeat",
-    "Caller",
-    """
-    async def run_remote(self, text: str) -> str:
-        return await self._repeat.run_remote(CALL)
-    """,
-)
-
-
-def _chain(call: str) -> str:
-    return _CHAIN.replace("CALL", call)
-
-
 class MissingArgument(ArgumentRule):
     code = "CH506"
     name = "dependency-call-missing-argument"
@@ -54,8 +32,41 @@ class MissingArgument(ArgumentRule):
     summary = "Reports a dependency call that does not pass a required parameter of `run_remote`."
     why = "The call fails with `TypeError` at run time, before any request is made."
     fix = "Pass every parameter of the dependency's `run_remote` that has no default."
-    bad = _chain("text")
-    good = _chain("text, times=2")
+    bad = """
+import truss_chains as chains
+
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text)
+"""
+    bad_span = (15, 22, 15, 51)
+    good = """
+import truss_chains as chains
+
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text, times=2)
+"""
 
 
 class UnknownKeywordArgument(ArgumentRule):
@@ -68,8 +79,41 @@ class UnknownKeywordArgument(ArgumentRule):
     )
     why = "The call fails with `TypeError` at run time; often the name is misspelled."
     fix = "Use the parameter names of the dependency's `run_remote`."
-    bad = _chain("text, time=2")
-    good = _chain("text, times=2")
+    bad = """
+import truss_chains as chains
+
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text, time=2)
+"""
+    bad_span = (15, 57, 15, 58)
+    good = """
+import truss_chains as chains
+
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text, times=2)
+"""
 
 
 class TooManyPositionalArguments(ArgumentRule):
@@ -79,8 +123,41 @@ class TooManyPositionalArguments(ArgumentRule):
     summary = "Reports a dependency call with more positional arguments than `run_remote` takes."
     why = "The call fails with `TypeError` at run time."
     fix = "Pass only the parameters the dependency's `run_remote` declares."
-    bad = _chain("text, 2, 3")
-    good = _chain("text, 2")
+    bad = """
+import truss_chains as chains
+
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text, 2, 3)
+"""
+    bad_span = (15, 55, 15, 56)
+    good = """
+import truss_chains as chains
+
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text, 2)
+"""
 
 
 class DuplicateArgument(ArgumentRule):
@@ -90,8 +167,41 @@ class DuplicateArgument(ArgumentRule):
     summary = "Reports a parameter passed both by position and by keyword in a dependency call."
     why = "The call fails with `TypeError: got multiple values for argument` at run time."
     fix = "Pass each parameter once."
-    bad = _chain("text, 2, text=text")
-    good = _chain("text, 2")
+    bad = """
+import truss_chains as chains
+
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text, 2, text=text)
+"""
+    bad_span = (15, 60, 15, 64)
+    good = """
+import truss_chains as chains
+
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text, 2)
+"""
 
 
 class OmittedDefaultArgument(ArgumentRule):
@@ -110,6 +220,38 @@ whose `run_remote` has the same parameters but no default values (truss
 `TypeError: missing a required argument` once deployed.
 """
     fix = "Pass every parameter explicitly, also those that have a default."
-    bad = _CHAIN.replace("times: int", "times: int = 2").replace("CALL", "text")
-    good = _CHAIN.replace("times: int", "times: int = 2").replace("CALL", "text, times=2")
+    bad = """
+import truss_chains as chains
 
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int = 2) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text)
+"""
+    bad_span = (15, 22, 15, 51)
+    good = """
+import truss_chains as chains
+
+
+class Repeat(chains.ChainletBase):
+    async def run_remote(self, text: str, times: int = 2) -> str:
+        return text * times
+
+
+@chains.mark_entrypoint
+class Caller(chains.ChainletBase):
+    def __init__(self, repeat: Repeat = chains.depends(Repeat)) -> None:
+        self._repeat = repeat
+
+    async def run_remote(self, text: str) -> str:
+        return await self._repeat.run_remote(text, times=2)
+"""

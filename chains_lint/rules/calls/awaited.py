@@ -9,26 +9,6 @@ from chains_lint.model.types import DependencyCall
 from chains_lint.rules.base import RuleContext
 from chains_lint.rules.calls.call_rule import CallRule
 from chains_lint.rules.calls.callee import Callee, call_text
-from chains_lint.rules.calls.examples import STREAMER, entrypoint_calling
-
-_UPPER = (
-    """
-import truss_chains as chains
-
-
-class Upper(chains.ChainletBase):
-    DEF run_remote(self, text: str) -> str:
-        return text.upper()
-"""
-    + entrypoint_calling(
-        "Upper",
-        "Shout",
-        """
-        async def run_remote(self, text: str) -> str:
-            return await self._upper.run_remote(text)
-        """,
-    )
-)
 
 
 class AwaitSyncDependency(CallRule):
@@ -47,8 +27,41 @@ raises `TypeError` at run time.
 Call it without `await`, or better, make the dependency's `run_remote`
 `async def` so that calls to it do not block the event loop.
 """
-    bad = _UPPER.replace("DEF", "def")
-    good = _UPPER.replace("DEF", "async def")
+    bad = """
+import truss_chains as chains
+
+
+class Upper(chains.ChainletBase):
+    def run_remote(self, text: str) -> str:
+        return text.upper()
+
+
+@chains.mark_entrypoint
+class Shout(chains.ChainletBase):
+    def __init__(self, upper: Upper = chains.depends(Upper)) -> None:
+        self._upper = upper
+
+    async def run_remote(self, text: str) -> str:
+        return await self._upper.run_remote(text)
+"""
+    bad_span = (15, 22, 15, 50)
+    good = """
+import truss_chains as chains
+
+
+class Upper(chains.ChainletBase):
+    async def run_remote(self, text: str) -> str:
+        return text.upper()
+
+
+@chains.mark_entrypoint
+class Shout(chains.ChainletBase):
+    def __init__(self, upper: Upper = chains.depends(Upper)) -> None:
+        self._upper = upper
+
+    async def run_remote(self, text: str) -> str:
+        return await self._upper.run_remote(text)
+"""
 
     def problems(
         self, ctx: RuleContext, call: DependencyCall, callee: Callee
@@ -75,23 +88,48 @@ it returns an (async) generator, which cannot be awaited. `await` raises
 `TypeError`, and the dependency is never called.
 """
     fix = "Iterate the stream: `async for chunk in self._dep.run_remote(x): ...`."
-    bad = STREAMER + entrypoint_calling(
-        "Tokens",
-        "Joiner",
-        """
-        async def run_remote(self, prompt: str) -> str:
-            return await self._tokens.run_remote(prompt)
-        """,
-    )
-    good = STREAMER + entrypoint_calling(
-        "Tokens",
-        "Joiner",
-        """
-        async def run_remote(self, prompt: str) -> str:
-            words = [word async for word in self._tokens.run_remote(prompt)]
-            return " ".join(words)
-        """,
-    )
+    bad = """
+from collections.abc import AsyncIterator
+
+import truss_chains as chains
+
+
+class Tokens(chains.ChainletBase):
+    async def run_remote(self, prompt: str) -> AsyncIterator[str]:
+        for word in prompt.split():
+            yield word
+
+
+@chains.mark_entrypoint
+class Joiner(chains.ChainletBase):
+    def __init__(self, tokens: Tokens = chains.depends(Tokens)) -> None:
+        self._tokens = tokens
+
+    async def run_remote(self, prompt: str) -> str:
+        return await self._tokens.run_remote(prompt)
+"""
+    bad_span = (18, 22, 18, 53)
+    good = """
+from collections.abc import AsyncIterator
+
+import truss_chains as chains
+
+
+class Tokens(chains.ChainletBase):
+    async def run_remote(self, prompt: str) -> AsyncIterator[str]:
+        for word in prompt.split():
+            yield word
+
+
+@chains.mark_entrypoint
+class Joiner(chains.ChainletBase):
+    def __init__(self, tokens: Tokens = chains.depends(Tokens)) -> None:
+        self._tokens = tokens
+
+    async def run_remote(self, prompt: str) -> str:
+        words = [word async for word in self._tokens.run_remote(prompt)]
+        return " ".join(words)
+"""
 
     def problems(
         self, ctx: RuleContext, call: DependencyCall, callee: Callee

@@ -9,7 +9,6 @@ from chains_lint.model.types import CallContext, DependencyCall
 from chains_lint.rules.base import RuleContext
 from chains_lint.rules.calls.call_rule import CallRule
 from chains_lint.rules.calls.callee import Callee, CalleeKind, call_text
-from chains_lint.rules.calls.examples import SAY_HELLO, STREAMER, entrypoint_calling
 
 # (how the call is iterated, what the callee returns) -> the problem.
 _WRONG_LOOP: dict[tuple[CallContext, CalleeKind], str] = {
@@ -54,22 +53,41 @@ generator.
 Await a non-streaming dependency (`result = await self._dep.run_remote(x)`),
 iterate an async stream with `async for`, and a sync stream with `for`.
 """
-    bad = SAY_HELLO + entrypoint_calling(
-        "SayHello",
-        "Spell",
-        """
-        async def run_remote(self, name: str) -> list[str]:
-            return [letter async for letter in self._say_hello.run_remote(name)]
-        """,
-    )
-    good = SAY_HELLO + entrypoint_calling(
-        "SayHello",
-        "Spell",
-        """
-        async def run_remote(self, name: str) -> list[str]:
-            return list(await self._say_hello.run_remote(name))
-        """,
-    )
+    bad = """
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class Spell(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, name: str) -> list[str]:
+        return [letter async for letter in self._say_hello.run_remote(name)]
+"""
+    bad_span = (15, 44, 15, 76)
+    good = """
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class Spell(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, name: str) -> list[str]:
+        return list(await self._say_hello.run_remote(name))
+"""
 
     def problems(
         self, ctx: RuleContext, call: DependencyCall, callee: Callee
@@ -89,26 +107,51 @@ dependency is made while the generator is iterated. A dropped generator means
 the dependency is never called.
 """
     fix = "Iterate the stream (`async for chunk in self._dep.run_remote(x): ...`)."
-    bad = STREAMER + entrypoint_calling(
-        "Tokens",
-        "Warmup",
-        """
-        async def run_remote(self, prompt: str) -> int:
-            self._tokens.run_remote(prompt)
-            return len(prompt)
-        """,
-    )
-    good = STREAMER + entrypoint_calling(
-        "Tokens",
-        "Warmup",
-        """
-        async def run_remote(self, prompt: str) -> int:
-            count = 0
-            async for _ in self._tokens.run_remote(prompt):
-                count += 1
-            return count
-        """,
-    )
+    bad = """
+from collections.abc import AsyncIterator
+
+import truss_chains as chains
+
+
+class Tokens(chains.ChainletBase):
+    async def run_remote(self, prompt: str) -> AsyncIterator[str]:
+        for word in prompt.split():
+            yield word
+
+
+@chains.mark_entrypoint
+class Warmup(chains.ChainletBase):
+    def __init__(self, tokens: Tokens = chains.depends(Tokens)) -> None:
+        self._tokens = tokens
+
+    async def run_remote(self, prompt: str) -> int:
+        self._tokens.run_remote(prompt)
+        return len(prompt)
+"""
+    bad_span = (18, 9, 18, 40)
+    good = """
+from collections.abc import AsyncIterator
+
+import truss_chains as chains
+
+
+class Tokens(chains.ChainletBase):
+    async def run_remote(self, prompt: str) -> AsyncIterator[str]:
+        for word in prompt.split():
+            yield word
+
+
+@chains.mark_entrypoint
+class Warmup(chains.ChainletBase):
+    def __init__(self, tokens: Tokens = chains.depends(Tokens)) -> None:
+        self._tokens = tokens
+
+    async def run_remote(self, prompt: str) -> int:
+        count = 0
+        async for _ in self._tokens.run_remote(prompt):
+            count += 1
+        return count
+"""
 
     def problems(
         self, ctx: RuleContext, call: DependencyCall, callee: Callee

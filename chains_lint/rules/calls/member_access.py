@@ -14,7 +14,6 @@ from chains_lint.model.namespace import Namespace
 from chains_lint.model.types import Chainlet, DependencyMemberAccess, FunctionInfo
 from chains_lint.model.walk import walk
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.calls.examples import SAY_HELLO, entrypoint_calling
 from chains_lint.rules.calls.location import linted_bases, located
 
 _MEMBERS: weakref.WeakKeyDictionary[Chainlet, frozenset[str]] = weakref.WeakKeyDictionary()
@@ -70,24 +69,43 @@ fails with `AttributeError`.
 Expose what you need through the dependency's `run_remote`, or move the code
 into the calling chainlet.
 """
-    bad = SAY_HELLO.replace(
-        "    async def run_remote", '    greeting = "Hello"\n\n    async def run_remote'
-    ) + entrypoint_calling(
-        "SayHello",
-        "HelloAll",
-        """
-        async def run_remote(self, name: str) -> str:
-            return f"{self._say_hello.greeting}, {name}"
-        """,
-    )
-    good = SAY_HELLO + entrypoint_calling(
-        "SayHello",
-        "HelloAll",
-        """
-        async def run_remote(self, name: str) -> str:
-            return await self._say_hello.run_remote(name)
-        """,
-    )
+    bad = """
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    greeting = "Hello"
+
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, name: str) -> str:
+        return f"{self._say_hello.greeting}, {name}"
+"""
+    bad_span = (17, 35, 17, 43)
+    good = """
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, name: str) -> str:
+        return await self._say_hello.run_remote(name)
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for chainlet in ctx.chainlets:

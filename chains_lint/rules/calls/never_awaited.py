@@ -10,7 +10,6 @@ from chains_lint.model.types import DependencyCall
 from chains_lint.rules.base import RuleContext
 from chains_lint.rules.calls.call_rule import CallRule
 from chains_lint.rules.calls.callee import Callee, call_text
-from chains_lint.rules.calls.examples import SAY_HELLO, entrypoint_calling
 
 
 class CoroutineNeverAwaited(CallRule):
@@ -32,26 +31,47 @@ produces `<coroutine object ...>` at run time.
 concurrently, collect the coroutines and await them together:
 `results = await asyncio.gather(*(self._dep.run_remote(x) for x in xs))`.
 """
-    bad = SAY_HELLO + entrypoint_calling(
-        "SayHello",
-        "HelloAll",
-        """
-        async def run_remote(self, names: list[str]) -> str:
-            output = []
-            for name in names:
-                output.append(self._say_hello.run_remote(name))
-            return "\\n".join(output)
-        """,
-    )
-    good = "\nimport asyncio\n" + SAY_HELLO + entrypoint_calling(
-        "SayHello",
-        "HelloAll",
-        """
-        async def run_remote(self, names: list[str]) -> str:
-            output = await asyncio.gather(*(self._say_hello.run_remote(n) for n in names))
-            return "\\n".join(output)
-        """,
-    )
+    bad = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        output = []
+        for name in names:
+            output.append(self._say_hello.run_remote(name))
+        return "\n".join(output)
+"""
+    bad_span = (17, 27, 17, 59)
+    good = r"""
+import asyncio
+
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        output = await asyncio.gather(*(self._say_hello.run_remote(n) for n in names))
+        return "\n".join(output)
+"""
 
     def problems(
         self, ctx: RuleContext, call: DependencyCall, callee: Callee

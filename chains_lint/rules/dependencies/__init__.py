@@ -21,6 +21,8 @@ from chains_lint.rules.dependencies.depends_target import (
 )
 from chains_lint.rules.dependencies.duplicate_dependency import DuplicateDependencyRule
 from chains_lint.rules.dependencies.init_param_not_dependency import InitParamNotDependencyRule
+from chains_lint.rules.dependencies.model_dependencies import ModelDependencyRule
+from chains_lint.rules.dependencies.websocket_dependency import WebSocketDependencyRule
 
 RULES: tuple[type[Rule], ...] = (
     DependsTargetUndefinedRule,
@@ -37,4 +39,6 @@ RULES: tuple[type[Rule], ...] = (
     DuplicateDependencyRule,
     DependencyAnnotationMismatchRule,
     DependsBeforeDefinitionRule,
+    ModelDependencyRule,
+    WebSocketDependencyRule,
 )

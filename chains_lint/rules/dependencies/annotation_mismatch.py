@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model.types import TypeKind
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.dependencies.examples import HELLO_CHAIN, SAY_BYE
 from chains_lint.rules.dependencies.own_inits import own_dependencies
 
 
@@ -26,14 +25,46 @@ class DependencyAnnotationMismatchRule(Rule):
         "Annotate the parameter with the chainlet passed to `depends` (or a base class of "
         "it, or a `Protocol`)."
     )
-    bad = HELLO_CHAIN.replace(
-        "\n\n@chains.mark_entrypoint",
-        SAY_BYE + "\n\n@chains.mark_entrypoint",
-    ).replace(
-        "say_hello: SayHello = chains.depends(SayHello)",
-        "say_hello: SayBye = chains.depends(SayHello)",
-    )
-    good = HELLO_CHAIN
+    bad = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+class SayBye(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Bye, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayBye = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
+    bad_span = (16, 35, 16, 41)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         namespace = ctx.model.namespace

@@ -11,7 +11,6 @@ from chains_lint.model.types import Chainlet
 from chains_lint.model.values import dotted_name
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.dependencies.call_sites import CallSite, call_sites
-from chains_lint.rules.dependencies.examples import HELLO_CHAIN, SAY_HELLO
 
 _RUN_LOCAL = "run_local"
 
@@ -34,7 +33,14 @@ class ChainletInstantiatedRule(Rule):
         "`say_hello: SayHello = chains.depends(SayHello)` in `__init__`. For local tests, "
         "create chainlets inside `with chains.run_local():`."
     )
-    bad = SAY_HELLO + """
+    bad = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
 
 @chains.mark_entrypoint
 class HelloAll(chains.ChainletBase):
@@ -42,9 +48,26 @@ class HelloAll(chains.ChainletBase):
         self._say_hello = SayHello()
 
     async def run_remote(self, names: list[str]) -> str:
-        return "\\n".join([await self._say_hello.run_remote(n) for n in names])
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
 """
-    good = HELLO_CHAIN + """
+    bad_span = (12, 27, 12, 37)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+
 
 if __name__ == "__main__":
     import asyncio

@@ -9,7 +9,6 @@ from chains_lint.model import sdk
 from chains_lint.model.non_chainlets import NON_CHAINLET_MODULES
 from chains_lint.model.types import Param, TypeExpr, TypeKind
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.dependencies.examples import SAY_HELLO
 from chains_lint.rules.dependencies.markers import CONTEXT_NAME, former_marker_hint, marker
 from chains_lint.rules.dependencies.own_inits import init_params, own_init_chainlets
 
@@ -32,7 +31,14 @@ class ContextParamInvalidRule(Rule):
         "Declare it once, as the last parameter: "
         "`context: chains.DeploymentContext = chains.depends_context()`."
     )
-    bad = SAY_HELLO + """
+    bad = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
 
 @chains.mark_entrypoint
 class HelloAll(chains.ChainletBase):
@@ -45,9 +51,17 @@ class HelloAll(chains.ChainletBase):
         self._data_dir = context.data_dir
 
     async def run_remote(self, names: list[str]) -> str:
-        return "\\n".join([await self._say_hello.run_remote(n) for n in names])
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
 """
-    good = SAY_HELLO + """
+    bad_span = (13, 9, 13, 16)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
 
 @chains.mark_entrypoint
 class HelloAll(chains.ChainletBase):
@@ -60,7 +74,7 @@ class HelloAll(chains.ChainletBase):
         self._data_dir = context.data_dir
 
     async def run_remote(self, names: list[str]) -> str:
-        return "\\n".join([await self._say_hello.run_remote(n) for n in names])
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
 """
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:

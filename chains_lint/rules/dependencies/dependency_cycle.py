@@ -8,7 +8,6 @@ from typing import ClassVar
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model.dependency_graph import dependency_graph
 from chains_lint.rules.base import Example, Rule, RuleContext
-from chains_lint.rules.dependencies.examples import HELLO_CHAIN
 
 
 class DependencyCycleRule(Rule):
@@ -52,7 +51,24 @@ class Pong(chains.ChainletBase):
         return await self._ping.run_remote(n - 1) if n else 0
 """,
     }
-    good = HELLO_CHAIN
+    bad_span = (8, 44, 8, 69)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         graph = dependency_graph(ctx.model)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model.source_order import class_position
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.dependencies.examples import HELLO_CHAIN
 from chains_lint.rules.dependencies.own_inits import own_dependencies
 
 
@@ -40,7 +39,24 @@ class SayHello(chains.ChainletBase):
     async def run_remote(self, name: str) -> str:
         return f"Hello, {name}"
 """
-    good = HELLO_CHAIN
+    bad_span = (6, 63, 6, 71)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for chainlet, dependency in own_dependencies(ctx):

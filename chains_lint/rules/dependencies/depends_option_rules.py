@@ -21,7 +21,6 @@ from chains_lint.model.depends_options import (
 from chains_lint.model.module import ModuleInfo
 from chains_lint.model.types import DependencyInfo, LiteralValue, StaticValue
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.dependencies.examples import HELLO_CHAIN
 from chains_lint.rules.dependencies.own_inits import own_dependencies
 
 _MAX_EXCERPT = 40
@@ -45,8 +44,41 @@ class DependsUnknownOptionRule(Rule):
         "Use the option names `retries`, `timeout_sec`, `use_binary`, `concurrency_limit`, "
         "`max_response_bytes` and `max_frame_bytes`, each once."
     )
-    bad = HELLO_CHAIN.replace("chains.depends(SayHello)", "chains.depends(SayHello, retry=3)")
-    good = HELLO_CHAIN.replace("chains.depends(SayHello)", "chains.depends(SayHello, retries=3)")
+    bad = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello, retry=3)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
+    bad_span = (11, 71, 11, 76)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello, retries=3)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for _, dependency in own_dependencies(ctx):
@@ -145,12 +177,41 @@ class DependsOptionInvalidRule(Rule):
         "and `use_binary` a bool. Other values fail validation or make every call fail."
     )
     fix = "Pass a value of the right type and range, e.g. `retries=3, timeout_sec=60`."
-    bad = HELLO_CHAIN.replace(
-        "chains.depends(SayHello)", "chains.depends(SayHello, timeout_sec=0)"
-    )
-    good = HELLO_CHAIN.replace(
-        "chains.depends(SayHello)", "chains.depends(SayHello, timeout_sec=30)"
-    )
+    bad = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello, timeout_sec=0)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
+    bad_span = (11, 83, 11, 84)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello, timeout_sec=30)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for name, value in _own_options(ctx):
@@ -197,9 +258,26 @@ class HelloAll(chains.ChainletBase):
     async def run_remote(self, names: list[str]) -> str:
         return "\\n".join([await self._say_hello.run_remote(n) for n in names])
 """
-    good = HELLO_CHAIN.replace("import truss_chains as chains\n", (
-        "import truss_chains as chains\n\nRETRIES = 3\n"
-    )).replace("chains.depends(SayHello)", "chains.depends(SayHello, retries=RETRIES)")
+    bad_span = (16, 31, 16, 66)
+    good = r"""
+import truss_chains as chains
+
+RETRIES = 3
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello, retries=RETRIES)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for name, value in _own_options(ctx):

@@ -11,7 +11,6 @@ from chains_lint.model import sdk
 from chains_lint.model.builder import chainlet_bases
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.dependencies.call_sites import CallSite, call_sites
-from chains_lint.rules.dependencies.examples import HELLO_CHAIN, SAY_HELLO
 from chains_lint.rules.dependencies.markers import marker_called
 
 
@@ -33,16 +32,40 @@ class DependsOutsideInitRule(Rule):
         "`def __init__(self, say_hello: SayHello = chains.depends(SayHello))`, store it on "
         "`self`, and use it from `run_remote`."
     )
-    bad = SAY_HELLO + """
+    bad = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
 
 @chains.mark_entrypoint
 class HelloAll(chains.ChainletBase):
     async def run_remote(
         self, names: list[str], say_hello: SayHello = chains.depends(SayHello)
     ) -> str:
-        return "\\n".join([await say_hello.run_remote(n) for n in names])
+        return "\n".join([await say_hello.run_remote(n) for n in names])
 """
-    good = HELLO_CHAIN
+    bad_span = (12, 55, 12, 79)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         allowed = _allowed_marker_calls(ctx)

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model.types import DependencyInfo, StaticValue
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.dependencies.examples import HELLO_CHAIN
 from chains_lint.rules.dependencies.own_inits import own_dependencies
 from chains_lint.rules.dependencies.target_resolution import Target, TargetKind, resolve_target
 
@@ -25,8 +24,41 @@ class DependsTargetUndefinedRule(Rule):
     summary = "Reports `depends(X)` where `X` is not defined anywhere."
     why = "The file fails with a `NameError` when it is imported, so the chain cannot deploy."
     fix = "Name a chainlet class defined in the file or imported from a local module."
-    bad = HELLO_CHAIN.replace("chains.depends(SayHello)", "chains.depends(SayHelo)")
-    good = HELLO_CHAIN
+    bad = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHelo)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
+    bad_span = (11, 61, 11, 68)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for dependency, target in _resolved_dependencies(ctx):
@@ -96,6 +128,7 @@ class HelloAll(chains.ChainletBase):
     async def run_remote(self, names: list[str]) -> str:
         return "\\n".join(self._greeter.greet(n) for n in names)
 """
+    bad_span = (10, 58, 10, 65)
     good = """
 import truss_chains as chains
 
@@ -138,8 +171,41 @@ class DependsTargetInvalidRule(Rule):
         "be resolved without running the code."
     )
     fix = "Pass the chainlet class by name: `chains.depends(SayHello)`."
-    bad = HELLO_CHAIN.replace("chains.depends(SayHello)", 'chains.depends("SayHello")')
-    good = HELLO_CHAIN
+    bad = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends("SayHello")) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
+    bad_span = (11, 61, 11, 71)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for dependency, target in _resolved_dependencies(ctx):

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model.types import DependencyInfo
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.dependencies.examples import SAY_HELLO
 from chains_lint.rules.dependencies.own_inits import own_init_chainlets
 
 
@@ -21,7 +20,14 @@ class DuplicateDependencyRule(Rule):
         "two parameters; both would be the same remote service anyway."
     )
     fix = "Keep one parameter for the dependency and use it everywhere."
-    bad = SAY_HELLO + """
+    bad = """
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
 
 @chains.mark_entrypoint
 class HelloTwice(chains.ChainletBase):
@@ -36,7 +42,15 @@ class HelloTwice(chains.ChainletBase):
     async def run_remote(self, name: str) -> str:
         return await self._first.run_remote(name) + await self._second.run_remote(name)
 """
-    good = SAY_HELLO + """
+    bad_span = (14, 28, 14, 63)
+    good = """
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
 
 @chains.mark_entrypoint
 class HelloTwice(chains.ChainletBase):

@@ -44,6 +44,7 @@ class Generate(chains.ChainletBase):
     async def run_remote(self, prompt: str) -> str:
         return f"{self._model_name}: {prompt}"
 """
+    bad_span = (5, 24, 5, 34)
     good = """
 import truss_chains as chains
 

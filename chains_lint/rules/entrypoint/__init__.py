@@ -10,6 +10,8 @@ from chains_lint.rules.entrypoint.entrypoint_arguments import (
 from chains_lint.rules.entrypoint.entrypoint_not_chainlet import EntrypointNotChainletRule
 from chains_lint.rules.entrypoint.missing_entrypoint import MissingEntrypointRule
 from chains_lint.rules.entrypoint.multiple_entrypoints import MultipleEntrypointsRule
+from chains_lint.rules.entrypoint.multiple_models import MultipleModelsRule
+from chains_lint.rules.entrypoint.nested_chainlet import NestedChainletRule
 from chains_lint.rules.entrypoint.truss_imported_chainlets import TrussImportedChainletsRule
 
 RULES: tuple[type[Rule], ...] = (
@@ -19,4 +21,6 @@ RULES: tuple[type[Rule], ...] = (
     EntrypointNotChainletRule,
     MissingEntrypointRule,
     TrussImportedChainletsRule,
+    NestedChainletRule,
+    MultipleModelsRule,
 )

@@ -35,6 +35,7 @@ class SayHello(chains.ChainletBase):
     async def run_remote(self, name: str) -> str:
         return f"Hello, {name}"
 """
+    bad_span = (4, 1, 4, 40)
     good = """
 import truss_chains as chains
 
@@ -112,6 +113,7 @@ class SayHello(chains.ChainletBase):
     async def run_remote(self, name: str) -> str:
         return f"Hello, {name}"
 """
+    bad_span = (6, 25, 6, 49)
     good = """
 import truss_chains as chains
 

@@ -36,6 +36,7 @@ class SayHello(chains.ChainletBase):
     async def run_remote(self, name: str) -> str:
         return f"{Settings.greeting}, {name}"
 """
+    bad_span = (4, 1, 4, 24)
     good = """
 import truss_chains as chains
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model.source_order import in_source_order
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.dependencies.examples import HELLO_CHAIN
 from chains_lint.rules.entrypoint.marks import entrypoint_decorators
 
 
@@ -24,8 +23,42 @@ class MultipleEntrypointsRule(Rule):
         "Keep `@chains.mark_entrypoint` on the chainlet the chain's callers call, and "
         "remove it from the others (they are reached through `chains.depends`)."
     )
-    bad = HELLO_CHAIN.replace("\n\nclass SayHello", "\n\n@chains.mark_entrypoint\nclass SayHello")
-    good = HELLO_CHAIN
+    bad = r"""
+import truss_chains as chains
+
+
+@chains.mark_entrypoint
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
+    bad_span = (10, 1, 10, 24)
+    good = r"""
+import truss_chains as chains
+
+
+class SayHello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+
+
+@chains.mark_entrypoint
+class HelloAll(chains.ChainletBase):
+    def __init__(self, say_hello: SayHello = chains.depends(SayHello)) -> None:
+        self._say_hello = say_hello
+
+    async def run_remote(self, names: list[str]) -> str:
+        return "\n".join([await self._say_hello.run_remote(n) for n in names])
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         marks = [

@@ -8,10 +8,10 @@ from typing import ClassVar
 from chains_lint.diagnostics import Diagnostic, Severity, Span
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.io_types.endpoint_types import EndpointTypes, endpoint_types
-from chains_lint.rules.io_types.examples import SPLIT, split
 from chains_lint.rules.io_types.sites import IoSite, unquoted
 from chains_lint.rules.json_safety import Finding, Problem
 from chains_lint.rules.run_remote.endpoint_rule import report
+from chains_lint.rules.undefined_names import undefined_annotations
 
 
 class _JsonSafetyRule(Rule):
@@ -89,6 +89,7 @@ class Search(chains.ChainletBase):
     async def run_remote(self, query: Query) -> list[str]:
         return []
 """
+    bad_span = (13, 39, 13, 44)
     good = """
 import pydantic
 
@@ -134,6 +135,7 @@ class Generate(chains.ChainletBase):
     async def run_remote(self, config: transformers.GenerationConfig) -> str:
         return ""
 """
+    bad_span = (7, 40, 7, 69)
     good = """
 import pydantic
 
@@ -149,6 +151,13 @@ class Generate(chains.ChainletBase):
     async def run_remote(self, config: GenerationConfig) -> str:
         return ""
 """
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        # Under the truss profile, `...` and undefined names are CH260 errors instead.
+        covered = (
+            {span for span, _ in undefined_annotations(ctx)} if ctx.profile == "truss" else set()
+        )
+        return (d for d in super().check(ctx) if d.span not in covered)
 
 
 class IoBytesInModel(_JsonSafetyRule):
@@ -185,6 +194,7 @@ class Store(chains.ChainletBase):
     async def run_remote(self, upload: Upload) -> int:
         return len(upload.data)
 """
+    bad_span = (12, 40, 12, 46)
     good = """
 import pydantic
 
@@ -218,8 +228,23 @@ that the items can be written as JSON: a result holding, say, a numpy array
 fails only at run time. Callers and generated clients also lose the item types.
 """
     fix = "Give the item types, e.g. `list[str]`, `dict[str, float]`, `AsyncIterator[str]`."
-    bad = split("list")
-    good = SPLIT
+    bad = """
+import truss_chains as chains
+
+
+class Split(chains.ChainletBase):
+    async def run_remote(self, text: str) -> list:
+        return text.split()
+"""
+    bad_span = (5, 46, 5, 50)
+    good = """
+import truss_chains as chains
+
+
+class Split(chains.ChainletBase):
+    async def run_remote(self, text: str) -> list[str]:
+        return text.split()
+"""
 
     def _endpoint(self, types: EndpointTypes) -> Iterator[Diagnostic]:
         yield from super()._endpoint(types)
@@ -260,6 +285,7 @@ class Summarize(chains.ChainletBase):
     async def run_remote(self, request: "Summarize.Request") -> str:
         return request.text[:100]
 """
+    bad_span = (10, 41, 10, 60)
     good = """
 import pydantic
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from chains_lint.rules.io_types.examples import SPLIT, split
 from chains_lint.rules.io_types.truss_issues import TrussCheck
 from chains_lint.rules.io_types.truss_rule import TrussRule
 
@@ -30,6 +29,7 @@ class Matrix(chains.ChainletBase):
     async def run_remote(self, rows: list[list[float]]) -> float:
         return sum(sum(row) for row in rows)
 """
+    bad_span = (5, 43, 5, 54)
     good = """
 import pydantic
 
@@ -57,8 +57,25 @@ checks for `types.GenericAlias`, and `typing.List[int]` is not one, so it is
 rejected ("use built-in types, not `typing.Dict`").
 """
     fix = "Write `list[int]` and `dict[str, int]` instead of `List[int]` and `Dict[str, int]`."
-    bad = split("List[str]", imports="from typing import List\n\n")
-    good = SPLIT
+    bad = """
+from typing import List
+
+import truss_chains as chains
+
+
+class Split(chains.ChainletBase):
+    async def run_remote(self, text: str) -> List[str]:
+        return text.split()
+"""
+    bad_span = (7, 46, 7, 55)
+    good = """
+import truss_chains as chains
+
+
+class Split(chains.ChainletBase):
+    async def run_remote(self, text: str) -> list[str]:
+        return text.split()
+"""
 
 
 class TrussUnsupportedContainer(TrussRule):
@@ -85,6 +102,7 @@ class Unique(chains.ChainletBase):
     async def run_remote(self, words: set[str]) -> int:
         return len(words)
 """
+    bad_span = (5, 39, 5, 47)
     good = """
 import truss_chains as chains
 
@@ -115,6 +133,7 @@ class Count(chains.ChainletBase):
     async def run_remote(self, counts: dict) -> int:
         return len(counts)
 """
+    bad_span = (5, 40, 5, 44)
     good = """
 import truss_chains as chains
 

@@ -1,7 +1,8 @@
 """Mirrors the I/O type validation of ``truss_chains.framework`` on the model.
 
-``_validate_io_type``, ``_validate_endpoint_output_types``,
-``_validate_streaming_output_type`` and ``_validate_websocket_endpoint``.
+``_validate_io_type``, ``_validate_endpoint_output_types`` and
+``_validate_streaming_output_type``; ``_validate_websocket_endpoint`` is CH259, a rule of
+every profile (``websocket_endpoint``).
 """
 
 from __future__ import annotations
@@ -61,7 +62,6 @@ class TrussIo:
         returns = endpoint.function.returns
         if returns is not None:
             found += self._output(endpoint, returns)
-        found += self._websocket(endpoint)
         return found
 
     # -- _validate_endpoint_output_types / _validate_streaming_output_type ------
@@ -214,33 +214,4 @@ class TrussIo:
         )]
         for member in others:
             found += self._io_type(site, member)
-        return found
-
-    # -- _validate_websocket_endpoint ---------------------------------------------
-
-    def _websocket(self, endpoint: Endpoint) -> list[TrussIssue]:
-        params = [p for p in endpoint.wire_params if p.annotation is not None]
-        sockets = [p for p in params if self.types.is_websocket(p.annotation)]
-        if not sockets:
-            return []
-        found: list[TrussIssue] = []
-        socket = sockets[0]
-        assert socket.annotation is not None
-        others = [p.name for p in endpoint.wire_params if p is not socket]
-        if others:
-            names = ", ".join(f"`{n}`" for n in others)
-            found.append(TrussIssue(
-                TrussCheck.WEBSOCKET, socket.annotation.span,
-                f"`run_remote` takes the websocket `{socket.name}`",
-                f"truss_chains then allows no other parameter; remove {names} and receive the "
-                "data over the websocket",
-            ))
-        returns = endpoint.function.returns
-        if returns is not None and returns.kind is not TypeKind.NONE:
-            found.append(TrussIssue(
-                TrussCheck.WEBSOCKET, returns.span,
-                f"`run_remote` takes the websocket `{socket.name}`",
-                f"truss_chains then requires the return type `None`, not `{returns.text}`; "
-                "send results over the websocket",
-            ))
         return found

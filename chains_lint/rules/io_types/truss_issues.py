@@ -28,7 +28,6 @@ class TrussCheck(str, enum.Enum):
     NEEDS_MODEL = "CH256"
     VARIADIC_TUPLE = "CH257"
     STREAM_ITEM = "CH258"
-    WEBSOCKET = "CH259"
 
 
 @dataclass(frozen=True)

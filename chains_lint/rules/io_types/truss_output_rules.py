@@ -1,8 +1,7 @@
-"""CH257-CH259: what truss accepts as results, streams and websocket endpoints (truss profile)."""
+"""CH257-CH258: what truss accepts as results and streams (truss profile)."""
 
 from __future__ import annotations
 
-from chains_lint.rules.io_types.examples import SPLIT, split
 from chains_lint.rules.io_types.truss_issues import TrussCheck
 from chains_lint.rules.io_types.truss_rule import TrussRule
 
@@ -18,8 +17,23 @@ each element as an I/O type; the `...` of `tuple[int, ...]` is not a type, so
 the chainlet is rejected.
 """
     fix = "Return `list[T]` for a variable number of items, or list each element type."
-    bad = split("tuple[str, ...]", body="return tuple(text.split())")
-    good = SPLIT
+    bad = """
+import truss_chains as chains
+
+
+class Split(chains.ChainletBase):
+    async def run_remote(self, text: str) -> tuple[str, ...]:
+        return tuple(text.split())
+"""
+    bad_span = (5, 57, 5, 60)
+    good = """
+import truss_chains as chains
+
+
+class Split(chains.ChainletBase):
+    async def run_remote(self, text: str) -> list[str]:
+        return text.split()
+"""
 
 
 class TrussStreamItemType(TrussRule):
@@ -48,6 +62,7 @@ class Counter(chains.ChainletBase):
         for value in range(limit):
             yield value
 """
+    bad_span = (7, 61, 7, 64)
     good = """
 from collections.abc import AsyncIterator
 
@@ -60,36 +75,3 @@ class Counter(chains.ChainletBase):
             yield str(value)
 """
 
-
-class TrussWebsocketEndpoint(TrussRule):
-    code = "CH259"
-    name = "truss-websocket-endpoint"
-    check_kind = TrussCheck.WEBSOCKET
-    summary = (
-        "Reports a websocket `run_remote` with other parameters or a return type other than "
-        "`None` (truss profile)."
-    )
-    why = """
-A `run_remote` that takes a `WebSocketProtocol` is a websocket endpoint: truss_chains
-requires the websocket to be its only parameter and `None` as its return type,
-since all data goes over the socket.
-"""
-    fix = "Keep only the websocket parameter, return `None`, and exchange data over the socket."
-    bad = """
-import truss_chains as chains
-
-
-class Echo(chains.ChainletBase):
-    async def run_remote(self, websocket: chains.WebSocketProtocol, prefix: str) -> None:
-        text = await websocket.receive_text()
-        await websocket.send_text(prefix + text)
-"""
-    good = """
-import truss_chains as chains
-
-
-class Echo(chains.ChainletBase):
-    async def run_remote(self, websocket: chains.WebSocketProtocol) -> None:
-        text = await websocket.receive_text()
-        await websocket.send_text(text)
-"""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chains_lint.rules.io_types.truss_issues import TrussCheck
 from chains_lint.rules.io_types.truss_rule import TrussRule
-from chains_lint.rules.run_remote.examples import HELLO
 
 
 class TrussStringAnnotation(TrussRule):
@@ -25,8 +24,25 @@ type annotation was found").
 Write annotations without quotes, define the types used above the chainlet, and
 remove `from __future__ import annotations` from chain files.
 """
-    bad = "\nfrom __future__ import annotations\n" + HELLO
-    good = HELLO
+    bad = """
+from __future__ import annotations
+
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
+    bad_span = (7, 15, 7, 25)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
 
 
 class TrussUnionType(TrussRule):
@@ -58,6 +74,7 @@ class Search(chains.ChainletBase):
     async def run_remote(self, query: str, limit: Optional[int] = None) -> list[str]:
         return [query] * (limit or 1)
 """
+    bad_span = (7, 51, 7, 64)
     good = """
 import truss_chains as chains
 
@@ -98,6 +115,7 @@ class Render(chains.ChainletBase):
     async def run_remote(self, mode: Mode) -> str:
         return mode.value
 """
+    bad_span = (12, 38, 12, 42)
     good = """
 import enum
 

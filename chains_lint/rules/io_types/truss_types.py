@@ -91,11 +91,5 @@ class TrussTypes:
             current = alias
         return current
 
-    def is_websocket(self, annotation: TypeExpr | None) -> bool:
-        if annotation is None or annotation.kind is not TypeKind.NAME:
-            return False
-        head = self.safety.namespace.canonical(annotation.qualified)
-        return self._sdk_symbol(head) == WEBSOCKET_PROTOCOL
-
     def _sdk_symbol(self, qualified: str | None) -> str | None:
         return self.safety.namespace.sdk_symbol(qualified)

@@ -8,6 +8,10 @@ wording they share.
 from __future__ import annotations
 
 from chains_lint.rules.base import Rule
+from chains_lint.rules.remote_config.cached_weights import (
+    CachedModelRepoInvalid,
+    TrussCachedModelRepo,
+)
 from chains_lint.rules.remote_config.counts import (
     InvalidCpuCount,
     InvalidGpuCount,
@@ -29,6 +33,7 @@ from chains_lint.rules.remote_config.requirements import (
     ConflictingRequirements,
 )
 from chains_lint.rules.remote_config.torch_pin import UnpinnedTorchOnGpu
+from chains_lint.rules.remote_config.transport import TransportEndpointMismatch
 from chains_lint.rules.remote_config.unknown_argument import UnknownConfigArgument
 from chains_lint.rules.remote_config.value_type import ConfigValueType
 from chains_lint.rules.remote_config.wrong_type import RemoteConfigWrongType
@@ -57,6 +62,9 @@ RULES: tuple[type[Rule], ...] = (
     ConfigPathNotFound,
     ConfigValueType,
     UnpinnedTorchOnGpu,
+    TransportEndpointMismatch,
+    CachedModelRepoInvalid,
+    TrussCachedModelRepo,
 )
 
 __all__ = ["RULES", "gpu_message"]

@@ -9,7 +9,6 @@ from chains_lint.model import sdk
 from chains_lint.model.remote_config.quantities import integer_value
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.remote_config.config_arguments import literal_arguments
-from chains_lint.rules.remote_config.examples import chainlet_example
 from chains_lint.rules.remote_config.messages import CPU_ONLY_HINT
 
 
@@ -43,8 +42,27 @@ class InvalidCpuCount(Rule):
         "cannot be scheduled."
     )
     fix = "Use a whole number of at least 1: `cpu_count=2`."
-    bad = chainlet_example("chains.RemoteConfig(compute=chains.Compute(cpu_count=0.5))")
-    good = chainlet_example("chains.RemoteConfig(compute=chains.Compute(cpu_count=1))")
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(cpu_count=0.5))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 74, 5, 77)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(cpu_count=1))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         yield from _check_count(self, ctx, "cpu_count", "")
@@ -59,8 +77,27 @@ class InvalidGpuCount(Rule):
         "would be scheduled on a GPU machine without getting a GPU."
     )
     fix = "Use at least 1, or leave out `gpu` and `gpu_count` for a CPU-only chainlet."
-    bad = chainlet_example('chains.RemoteConfig(compute=chains.Compute(gpu="T4", gpu_count=0))')
-    good = chainlet_example('chains.RemoteConfig(compute=chains.Compute(gpu="T4", gpu_count=1))')
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu="T4", gpu_count=0))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 84, 5, 85)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu="T4", gpu_count=1))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         yield from _check_count(self, ctx, "gpu_count", f" ({CPU_ONLY_HINT})")
@@ -78,12 +115,29 @@ class InvalidPredictConcurrency(Rule):
         "concurrency of 0 never serves a request."
     )
     fix = 'Use a whole number of at least 1, or `predict_concurrency="cpu_count"`.'
-    bad = chainlet_example(
-        'chains.RemoteConfig(compute=chains.Compute(predict_concurrency="cpus"))'
-    )
-    good = chainlet_example("""chains.RemoteConfig(
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(predict_concurrency="cpus"))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 84, 5, 90)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         compute=chains.Compute(cpu_count=4, predict_concurrency="cpu_count"),
-    )""")
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for concurrency in literal_arguments(ctx, sdk.COMPUTE, "predict_concurrency"):

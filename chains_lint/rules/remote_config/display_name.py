@@ -11,7 +11,6 @@ from chains_lint.diagnostics import Diagnostic, Span
 from chains_lint.model.remote_config.calls import resolve
 from chains_lint.model.types import Chain, Chainlet, ChainModel
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.remote_config.examples import chainlet_example
 
 _DISPLAY_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -36,8 +35,27 @@ class InvalidDisplayName(Rule):
         "they become service and URL names."
     )
     fix = 'Use only ASCII letters, digits, `_` and `-`, e.g. `name="My-Model"`.'
-    bad = chainlet_example('chains.RemoteConfig(name="My Model!")')
-    good = chainlet_example('chains.RemoteConfig(name="My-Model")')
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(name="My Model!")
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 46, 5, 57)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(name="My-Model")
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         namespace = ctx.model.namespace
@@ -70,31 +88,6 @@ class InvalidDisplayName(Rule):
         )
 
 
-def _tokenizer_and_pipeline(tokenizer_name: str, pipeline_name: str) -> str:
-    """The example of CH715: a chain of two chainlets with these display names."""
-    return f"""
-import truss_chains as chains
-
-
-class Tokenizer(chains.ChainletBase):
-    remote_config = chains.RemoteConfig(name="{tokenizer_name}")
-
-    async def run_remote(self, text: str) -> list[str]:
-        return text.split()
-
-
-@chains.mark_entrypoint
-class Pipeline(chains.ChainletBase):
-    remote_config = chains.RemoteConfig(name="{pipeline_name}")
-
-    def __init__(self, tokenizer: Tokenizer = chains.depends(Tokenizer)) -> None:
-        self._tokenizer = tokenizer
-
-    async def run_remote(self, text: str) -> int:
-        return len(await self._tokenizer.run_remote(text))
-"""
-
-
 class DuplicateDisplayName(Rule):
     code = "CH715"
     name = "duplicate-display-name"
@@ -105,8 +98,49 @@ class DuplicateDisplayName(Rule):
         "is inherited by its subclasses)."
     )
     fix = "Give each chainlet its own `RemoteConfig(name=...)`, or rename a class."
-    bad = _tokenizer_and_pipeline("Worker", "Worker")
-    good = _tokenizer_and_pipeline("Tokenizer", "Pipeline")
+    bad = """
+import truss_chains as chains
+
+
+class Tokenizer(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(name="Worker")
+
+    async def run_remote(self, text: str) -> list[str]:
+        return text.split()
+
+
+@chains.mark_entrypoint
+class Pipeline(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(name="Worker")
+
+    def __init__(self, tokenizer: Tokenizer = chains.depends(Tokenizer)) -> None:
+        self._tokenizer = tokenizer
+
+    async def run_remote(self, text: str) -> int:
+        return len(await self._tokenizer.run_remote(text))
+"""
+    bad_span = (5, 46, 5, 54)
+    good = """
+import truss_chains as chains
+
+
+class Tokenizer(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(name="Tokenizer")
+
+    async def run_remote(self, text: str) -> list[str]:
+        return text.split()
+
+
+@chains.mark_entrypoint
+class Pipeline(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(name="Pipeline")
+
+    def __init__(self, tokenizer: Tokenizer = chains.depends(Tokenizer)) -> None:
+        self._tokenizer = tokenizer
+
+    async def run_remote(self, text: str) -> int:
+        return len(await self._tokenizer.run_remote(text))
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for chain in _chains_in(ctx):

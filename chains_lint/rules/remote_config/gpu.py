@@ -18,7 +18,6 @@ from chains_lint.rules.remote_config.config_arguments import (
     literal_arguments,
     written,
 )
-from chains_lint.rules.remote_config.examples import chainlet_example
 from chains_lint.rules.remote_config.messages import CPU_ONLY_HINT, closest, shown
 
 
@@ -34,8 +33,27 @@ class UnknownGpu(Rule):
         "Use one of T4, L4, A10G, V100, A100, A100_40GB, H100, H100_40GB, H200, B200, L40S, "
         "RTX_PRO_6000, B300, GB300, spelt exactly, and `gpu_count` for several GPUs."
     )
-    bad = chainlet_example('chains.RemoteConfig(compute=chains.Compute(gpu="H100:2"))')
-    good = chainlet_example('chains.RemoteConfig(compute=chains.Compute(gpu="H100", gpu_count=2))')
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu="H100:2"))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 68, 5, 76)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu="H100", gpu_count=2))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for gpu in literal_arguments(ctx, sdk.COMPUTE, "gpu"):
@@ -77,8 +95,27 @@ class GpuCountWithoutGpu(Rule):
     summary = "Finds `Compute(gpu_count=...)` without a `gpu`."
     why = "Without a GPU type no GPU is allocated: the count is silently ignored."
     fix = 'Name the GPU type (`gpu="A10G"`) or remove `gpu_count`.'
-    bad = chainlet_example("chains.RemoteConfig(compute=chains.Compute(gpu_count=2))")
-    good = chainlet_example('chains.RemoteConfig(compute=chains.Compute(gpu="A10G", gpu_count=2))')
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu_count=2))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 74, 5, 75)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu="A10G", gpu_count=2))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for call, arguments in calls_of(ctx, sdk.COMPUTE):

@@ -15,7 +15,6 @@ from chains_lint.rules.remote_config.config_arguments import (
     literal_arguments,
     written,
 )
-from chains_lint.rules.remote_config.examples import chainlet_example
 from chains_lint.rules.remote_config.messages import shown
 
 
@@ -34,10 +33,27 @@ class InvalidInstanceType(Rule):
         'Write an instance type such as "L4:4x16", or use `gpu`, `gpu_count`, `cpu_count` '
         "and `memory` instead."
     )
-    bad = chainlet_example('chains.RemoteConfig(compute=chains.Compute(instance_type="H100:8"))')
-    good = chainlet_example(
-        'chains.RemoteConfig(compute=chains.Compute(instance_type="H100:8x80"))'
-    )
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(instance_type="H100:8"))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 78, 5, 86)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(instance_type="H100:8x80"))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for instance in literal_arguments(ctx, sdk.COMPUTE, "instance_type"):
@@ -84,10 +100,29 @@ class InstanceTypeOverridesResources(Rule):
         "is not what the chainlet gets."
     )
     fix = "Remove the ignored fields, or remove `instance_type`."
-    bad = chainlet_example("""chains.RemoteConfig(
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         compute=chains.Compute(instance_type="L4:4x16", memory="32Gi"),
-    )""")
-    good = chainlet_example('chains.RemoteConfig(compute=chains.Compute(instance_type="L4:4x16"))')
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (6, 64, 6, 70)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(instance_type="L4:4x16"))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for call, arguments in calls_of(ctx, sdk.COMPUTE):

@@ -19,7 +19,6 @@ from chains_lint.rules.remote_config.config_arguments import (
     list_items,
     located_span,
 )
-from chains_lint.rules.remote_config.examples import chainlet_example
 
 # Fields that take a list, per constructor: (field, whether items must be strings).
 _LIST_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
@@ -56,12 +55,31 @@ class ConfigNotAList(Rule):
         "per character, so the real secret is never available."
     )
     fix = 'Wrap the value in a list: `secret_keys=["hf_access_token"]`.'
-    bad = chainlet_example("""chains.RemoteConfig(
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(pip_requirements="numpy"),
-    )""")
-    good = chainlet_example("""chains.RemoteConfig(
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (6, 58, 6, 65)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(pip_requirements=["numpy"]),
-    )""")
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for symbol, fields in _LIST_FIELDS.items():
@@ -129,12 +147,31 @@ class NewlineInBuildEntry(Rule):
         "file); a line break splits it, so the image build fails or runs something else."
     )
     fix = "Put each command or requirement in its own list entry, or join commands with `&&`."
-    bad = chainlet_example("""chains.RemoteConfig(
-        build_commands=["git clone https://github.com/org/repo.git\\ncd repo"],
-    )""")
-    good = chainlet_example("""chains.RemoteConfig(
+    bad = r"""
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        build_commands=["git clone https://github.com/org/repo.git\ncd repo"],
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (6, 25, 6, 77)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         build_commands=["git clone https://github.com/org/repo.git", "cd repo && make"],
-    )""")
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for symbol, fields in _DOCKERFILE_FIELDS.items():

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from chains_lint.diagnostics import Diagnostic, Severity
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.remote_config.config_arguments import own_configs
-from chains_lint.rules.remote_config.examples import chainlet_example
 
 
 class ConfigValueNotStatic(Rule):
@@ -27,13 +26,31 @@ class ConfigValueNotStatic(Rule):
         "Write the value as a literal, or as a module-level constant bound to a literal, "
         'e.g. `GPU = "A10G"` and `chains.Compute(gpu=GPU)`.'
     )
-    bad = chainlet_example(
-        'chains.RemoteConfig(compute=chains.Compute(gpu=os.environ["GPU"]))',
-        imports="import os\n\n",
-    )
-    good = chainlet_example(
-        "chains.RemoteConfig(compute=chains.Compute(gpu=GPU))", constants='GPU = "A10G"\n\n'
-    )
+    bad = """
+import os
+
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu=os.environ["GPU"]))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (7, 68, 7, 85)
+    good = """
+import truss_chains as chains
+
+GPU = "A10G"
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu=GPU))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for chainlet, _value in own_configs(ctx):

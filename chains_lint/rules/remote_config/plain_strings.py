@@ -15,7 +15,6 @@ from chains_lint.rules.remote_config.config_arguments import (
     located_span,
     path_arguments,
 )
-from chains_lint.rules.remote_config.examples import REQUIREMENTS_FILE_EXAMPLE, chainlet_example
 
 
 class StringBaseImage(Rule):
@@ -28,14 +27,33 @@ class StringBaseImage(Rule):
         "the chain is imported (chains_runtime still accepts it)."
     )
     fix = 'Write `base_image=chains.CustomImage(image="python:3.11-slim")`.'
-    bad = chainlet_example("""chains.RemoteConfig(
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(base_image="python:3.11-slim"),
-    )""")
-    good = chainlet_example("""chains.RemoteConfig(
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (6, 52, 6, 70)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(
             base_image=chains.CustomImage(image="python:3.11-slim"),
         ),
-    )""")
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for image in arguments_named(ctx, sdk.DOCKER_IMAGE, "base_image"):
@@ -62,13 +80,36 @@ class PlainStringPath(Rule):
     )
     fix = 'Write `requirements_file=chains.make_abs_path_here("requirements.txt")`.'
     bad: ClassVar[Example] = {
-        "chain.py": chainlet_example("""chains.RemoteConfig(
+        "chain.py": """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(requirements_file="requirements.txt"),
-    )"""),
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+""",
         "requirements.txt": "numpy\n",
     }
+    bad_span = (6, 59, 6, 77)
     good: ClassVar[Example] = {
-        "chain.py": REQUIREMENTS_FILE_EXAMPLE,
+        "chain.py": """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        docker_image=chains.DockerImage(
+            requirements_file=chains.make_abs_path_here("requirements.txt"),
+        ),
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+""",
         "requirements.txt": "numpy\n",
     }
 

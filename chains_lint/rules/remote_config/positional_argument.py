@@ -11,7 +11,6 @@ from chains_lint.model.remote_config.constructors import KEYWORD_ONLY, SECTIONS
 from chains_lint.model.types import StaticValue
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.remote_config.config_arguments import all_calls
-from chains_lint.rules.remote_config.examples import chainlet_example
 from chains_lint.rules.remote_config.messages import shown
 
 
@@ -28,10 +27,29 @@ class PositionalConfigArgument(Rule):
         "models: they take keyword arguments only and fail with a `TypeError` otherwise."
     )
     fix = "Name every argument, e.g. `chains.RemoteConfig(compute=chains.Compute(...))`."
-    bad = chainlet_example('chains.RemoteConfig(chains.DockerImage(pip_requirements=["numpy"]))')
-    good = chainlet_example("""chains.RemoteConfig(
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(chains.DockerImage(pip_requirements=["numpy"]))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 41, 5, 87)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(pip_requirements=["numpy"]),
-    )""")
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         namespace = ctx.model.namespace

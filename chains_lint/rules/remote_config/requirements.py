@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from chains_lint.diagnostics import Diagnostic
 from chains_lint.model import sdk
+from chains_lint.model.file_probes import path_state
 from chains_lint.model.remote_config.calls import Located
 from chains_lint.model.remote_config.paths import abs_path_argument, resolve_path
 from chains_lint.rules.base import Example, Rule, RuleContext
@@ -18,7 +19,6 @@ from chains_lint.rules.remote_config.config_arguments import (
     path_arguments,
     written,
 )
-from chains_lint.rules.remote_config.examples import REQUIREMENTS_FILE_EXAMPLE, chainlet_example
 
 
 class ConflictingRequirements(Rule):
@@ -37,23 +37,49 @@ class ConflictingRequirements(Rule):
         "`pip_requirements` into that file."
     )
     bad: ClassVar[Example] = {
-        "chain.py": chainlet_example("""chains.RemoteConfig(
+        "chain.py": """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(
             requirements_file=chains.make_abs_path_here("pyproject.toml"),
             pip_requirements=["numpy"],
         ),
-    )"""),
-        "pyproject.toml": '[project]\nname = "model"\nversion = "0.1"\n',
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+""",
+        "pyproject.toml": """
+[project]
+name = "model"
+version = "0.1"
+""",
     }
+    bad_span = (8, 30, 8, 39)
     good: ClassVar[Example] = {
-        "chain.py": chainlet_example("""chains.RemoteConfig(
+        "chain.py": """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(
             requirements_file=chains.make_abs_path_here("pyproject.toml"),
         ),
-    )"""),
-        "pyproject.toml": (
-            '[project]\nname = "model"\nversion = "0.1"\ndependencies = ["numpy"]\n'
-        ),
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+""",
+        "pyproject.toml": """
+[project]
+name = "model"
+version = "0.1"
+dependencies = ["numpy"]
+""",
     }
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -106,9 +132,36 @@ class ConfigPathNotFound(Rule):
         "Fix the path; relative paths are resolved against the folder of the file that "
         "contains the `make_abs_path_here(...)` call."
     )
-    bad = REQUIREMENTS_FILE_EXAMPLE
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        docker_image=chains.DockerImage(
+            requirements_file=chains.make_abs_path_here("requirements.txt"),
+        ),
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (7, 31, 7, 76)
     good: ClassVar[Example] = {
-        "chain.py": REQUIREMENTS_FILE_EXAMPLE,
+        "chain.py": """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        docker_image=chains.DockerImage(
+            requirements_file=chains.make_abs_path_here("requirements.txt"),
+        ),
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+""",
         "requirements.txt": "numpy\n",
     }
 
@@ -122,11 +175,12 @@ class ConfigPathNotFound(Rule):
         path = resolve_path(ctx.model.namespace, given.located)
         if path is None:
             return
-        if os.path.isfile(path) or (os.path.isdir(path) and os.listdir(path)):
+        found = path_state(path)  # not os.path: the cache records what was asked
+        if found in ("file", "folder"):
             return
         inner = abs_path_argument(ctx.model.namespace, given.located)
         shown = (inner or given.located).value.literal
-        state = "is an empty folder" if os.path.isdir(path) else "does not exist"
+        state = "is an empty folder" if found == "empty folder" else "does not exist"
         yield self.diagnostic(
             given.written.span,
             f"`{given.name}` {shown!r} resolves to `{path}`, which {state}; fix the path "

@@ -10,7 +10,6 @@ from chains_lint.model.remote_config.quantities import parse_instance_type
 from chains_lint.model.torch_requirements import names_torch, pins_torch, torch_dependent
 from chains_lint.model.types import Chainlet
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.remote_config.examples import chainlet_example
 
 
 class UnpinnedTorchOnGpu(Rule):
@@ -32,14 +31,33 @@ class UnpinnedTorchOnGpu(Rule):
         'Pin torch to a release, e.g. `"torch==2.9.1"`, or to a CUDA build of it, e.g. '
         '`"torch==2.7.1+cu128"`; `chains-build --explain` shows the CUDA each choice gets.'
     )
-    bad = chainlet_example("""chains.RemoteConfig(
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(pip_requirements=["torch>=2.4"]),
         compute=chains.Compute(gpu="H100"),
-    )""")
-    good = chainlet_example("""chains.RemoteConfig(
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (6, 58, 6, 72)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         docker_image=chains.DockerImage(pip_requirements=["torch==2.9.1"]),
         compute=chains.Compute(gpu="H100"),
-    )""")
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for chainlet in ctx.chainlets:

@@ -14,7 +14,6 @@ from chains_lint.model.remote_config.constructors import (
 from chains_lint.model.types import StaticValue
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.remote_config.config_arguments import all_calls
-from chains_lint.rules.remote_config.examples import chainlet_example
 from chains_lint.rules.remote_config.messages import closest
 
 # Names people reach for, from other tools, and the parameter they mean.
@@ -51,8 +50,27 @@ class UnknownConfigArgument(Rule):
         "`max_head_bytes` (this runtime's has them): the `truss` profile reports them."
     )
     fix = "Use the parameter the message suggests, or move the argument to the right class."
-    bad = chainlet_example('chains.RemoteConfig(compute=chains.Compute(gpu="A10G", gpus=2))')
-    good = chainlet_example('chains.RemoteConfig(compute=chains.Compute(gpu="A10G", gpu_count=2))')
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu="A10G", gpus=2))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 81, 5, 82)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu="A10G", gpu_count=2))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for call, _ in all_calls(ctx):

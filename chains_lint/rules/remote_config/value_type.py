@@ -20,7 +20,6 @@ from chains_lint.rules.remote_config.config_arguments import (
     located_span,
     written,
 )
-from chains_lint.rules.remote_config.examples import chainlet_example
 
 
 class ConfigValueType(Rule):
@@ -36,12 +35,31 @@ class ConfigValueType(Rule):
         "imported."
     )
     fix = 'Use the type the message names, e.g. `env_variables={"N": "1"}`.'
-    bad = chainlet_example("""chains.RemoteConfig(
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         options=chains.ChainletOptions(env_variables={"WORKERS": 4}),
-    )""")
-    good = chainlet_example("""chains.RemoteConfig(
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (6, 54, 6, 68)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
         options=chains.ChainletOptions(env_variables={"WORKERS": "4"}),
-    )""")
+    )
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for call, arguments in calls_of(ctx, CHAINLET_OPTIONS):

@@ -28,7 +28,6 @@ from chains_lint.rules.remote_config.config_arguments import (
     own_configs,
     written,
 )
-from chains_lint.rules.remote_config.examples import chainlet_example
 from chains_lint.rules.remote_config.messages import constructor, shown
 
 
@@ -48,8 +47,27 @@ class RemoteConfigWrongType(Rule):
         "Build each part with its class: `chains.RemoteConfig(docker_image=chains.DockerImage"
         "(...), compute=chains.Compute(...), assets=chains.Assets(...))`."
     )
-    bad = chainlet_example('{"compute": {"gpu": "A10G"}}')
-    good = chainlet_example('chains.RemoteConfig(compute=chains.Compute(gpu="A10G"))')
+    bad = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = {"compute": {"gpu": "A10G"}}
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (5, 21, 5, 49)
+    good = """
+import truss_chains as chains
+
+
+class Model(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(compute=chains.Compute(gpu="A10G"))
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         namespace = ctx.model.namespace

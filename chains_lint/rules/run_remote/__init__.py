@@ -1,4 +1,5 @@
-"""CH101-CH115: the shape of ``run_remote``, the one endpoint a chainlet exposes.
+"""CH101-CH117: the shape of ``run_remote``, the one endpoint a chainlet exposes, and of
+``is_healthy`` (CH116, CH117).
 
 The framework builds a pydantic request model from the parameters of
 ``run_remote`` and calls it as ``run_remote(**fields)``; the return annotation
@@ -16,6 +17,10 @@ from chains_lint.rules.base import Rule
 from chains_lint.rules.run_remote.annotations import (
     RunRemoteParamAnnotation,
     RunRemoteReturnAnnotation,
+)
+from chains_lint.rules.run_remote.health_check import (
+    HealthCheckNotMethod,
+    TrussHealthCheckSignature,
 )
 from chains_lint.rules.run_remote.method import (
     RunRemoteNotPlainMethod,
@@ -57,4 +62,6 @@ RULES: tuple[type[Rule], ...] = (
     RunRemoteStreamKindMismatch,
     TrussSyncStreaming,
     TrussGeneratorReturnType,
+    HealthCheckNotMethod,
+    TrussHealthCheckSignature,
 )

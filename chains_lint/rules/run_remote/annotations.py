@@ -9,7 +9,6 @@ from chains_lint.model.types import Param
 from chains_lint.rules.base import RuleContext
 from chains_lint.rules.run_remote.endpoint_rule import EndpointRule, ParamRule
 from chains_lint.rules.run_remote.endpoints import Endpoint
-from chains_lint.rules.run_remote.examples import HELLO, hello
 from chains_lint.rules.run_remote.streams import stream_example
 
 
@@ -37,8 +36,23 @@ The request and its validation are generated from the annotations of
 from, and truss rejects the chainlet.
 """
     fix = "Annotate the parameter with a JSON-compatible type, e.g. `name: str`."
-    bad = hello("async def run_remote(self, name) -> str:")
-    good = HELLO
+    bad = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name) -> str:
+        return f"Hello, {name}"
+"""
+    bad_span = (5, 32, 5, 36)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
 
     def param_problem(self, param: Param) -> str | None:
         if param.annotation is not None:
@@ -62,8 +76,23 @@ stubs are typed from it. truss rejects an endpoint without one.
 Annotate the return type: `-> str`, `-> MyOutput` (a pydantic model), `-> None`,
 or `-> AsyncIterator[str]` for a streaming endpoint.
 """
-    bad = hello("async def run_remote(self, name: str):")
-    good = HELLO
+    bad = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str):
+        return f"Hello, {name}"
+"""
+    bad_span = (5, 15, 5, 25)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
 
     def problems(self, ctx: RuleContext, endpoint: Endpoint) -> Iterator[tuple[Span, str]]:
         function = endpoint.function

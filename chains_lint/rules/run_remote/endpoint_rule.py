@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from chains_lint.diagnostics import Diagnostic, Span
+from chains_lint.model.sdk import MODEL_ENDPOINT
 from chains_lint.model.types import Param
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.run_remote.endpoints import VARIADIC, Endpoint, endpoints
@@ -14,6 +15,8 @@ def report(
     rule: Rule, endpoint: Endpoint, span: Span, message: str, related: Iterable[Span] = ()
 ) -> Diagnostic:
     """A diagnostic at ``span``, or at the subclass when ``run_remote`` is inherited unlinted."""
+    if endpoint.chainlet.is_model:  # the same rules hold for a ModelBase's endpoint
+        message = message.replace("run_remote", MODEL_ENDPOINT)
     base = endpoint.inherited_from
     if base is None:
         return rule.diagnostic(span, message, related)

@@ -9,7 +9,6 @@ from chains_lint.model.types import Param
 from chains_lint.rules.base import RuleContext
 from chains_lint.rules.run_remote.endpoint_rule import EndpointRule
 from chains_lint.rules.run_remote.endpoints import NOT_PLAIN_METHOD, Endpoint
-from chains_lint.rules.run_remote.examples import HELLO, hello
 
 SELF = "self"
 
@@ -25,8 +24,24 @@ fields as keyword arguments. A static method or class method gets no instance
 property is not callable as a method at all.
 """
     fix = "Remove the decorator and make `run_remote` a plain method with `self` first."
-    bad = hello("async def run_remote(name: str) -> str:", decorator="@staticmethod")
-    good = HELLO
+    bad = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    @staticmethod
+    async def run_remote(name: str) -> str:
+        return f"Hello, {name}"
+"""
+    bad_span = (5, 5, 5, 18)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
 
     def problems(self, ctx: RuleContext, endpoint: Endpoint) -> Iterator[tuple[Span, str]]:
         for decorator in endpoint.function.decorators:
@@ -51,8 +66,23 @@ and rejects the chainlet otherwise. Any other first parameter is taken as the
 instance, not as an input.
 """
     fix = "Make `self` the first parameter of `run_remote`."
-    bad = hello("async def run_remote(this, name: str) -> str:")
-    good = HELLO
+    bad = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(this, name: str) -> str:
+        return f"Hello, {name}"
+"""
+    bad_span = (5, 26, 5, 30)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
 
     def problems(self, ctx: RuleContext, endpoint: Endpoint) -> Iterator[tuple[Span, str]]:
         if endpoint.not_plain_decorators:
@@ -102,8 +132,23 @@ concurrent requests gain little, and some libraries are not thread-safe (e.g.
 a CUDA context in torch). truss deprecates synchronous endpoints.
 """
     fix = "Define `async def run_remote(...)` and use async APIs for the work inside."
-    bad = hello("def run_remote(self, name: str) -> str:")
-    good = HELLO
+    bad = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
+    bad_span = (5, 9, 5, 19)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
 
     def problems(self, ctx: RuleContext, endpoint: Endpoint) -> Iterator[tuple[Span, str]]:
         function = endpoint.function

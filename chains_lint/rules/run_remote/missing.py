@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 from chains_lint.diagnostics import Diagnostic, Span
 from chains_lint.model.namespace import Namespace
+from chains_lint.model.sdk import MODEL_ENDPOINT
 from chains_lint.model.types import Chainlet, ClassInfo, StaticValue
 from chains_lint.rules.base import Rule, RuleContext
 from chains_lint.rules.run_remote.endpoints import model_facts
-from chains_lint.rules.run_remote.examples import HELLO, hello
 
 RUN_REMOTE = "run_remote"
 
@@ -35,9 +35,14 @@ def _base_heads(namespace: Namespace, cls: ClassInfo) -> Iterator[tuple[StaticVa
 
 def _may_provide_run_remote(namespace: Namespace, cls: ClassInfo, depth: int = 0) -> bool:
     """True unless ``cls`` and all its bases are known and none defines ``run_remote``."""
+    return _may_provide(namespace, cls, RUN_REMOTE, depth)
+
+
+def _may_provide(namespace: Namespace, cls: ClassInfo, method: str, depth: int = 0) -> bool:
+    """True unless ``cls`` and all its bases are known and none defines ``method``."""
     if depth > _MAX_BASE_DEPTH:
         return True
-    if RUN_REMOTE in cls.methods or RUN_REMOTE in cls.attributes:
+    if method in cls.methods or method in cls.attributes:
         return True
     for _, head in _base_heads(namespace, cls):
         if head is None:
@@ -47,9 +52,17 @@ def _may_provide_run_remote(namespace: Namespace, cls: ClassInfo, depth: int = 0
         parent = namespace.find_class(head)
         if parent is None:
             return True
-        if parent is not cls and _may_provide_run_remote(namespace, parent, depth + 1):
+        if parent is not cls and _may_provide(namespace, parent, method, depth + 1):
             return True
     return False
+
+
+def _missing_predict(chainlet: Chainlet) -> str:
+    return (
+        f"model `{chainlet.name}` has no `{MODEL_ENDPOINT}` method; a `ModelBase`'s endpoint is "
+        f"`{MODEL_ENDPOINT}` (truss rejects the class: \"Models must have a `predict` method\"): "
+        f"add e.g. `async def {MODEL_ENDPOINT}(self, text: str) -> str`"
+    )
 
 
 class RunRemoteMissing(Rule):
@@ -68,13 +81,34 @@ Add `async def run_remote(self, ...) -> ...`. In a chainlet that only serves as 
 base, declare it as an abstract method (`@abc.abstractmethod`) that subclasses
 override.
 """
-    bad = hello("async def greet(self, name: str) -> str:")
-    good = HELLO
+    bad = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def greet(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
+    bad_span = (4, 7, 4, 12)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         namespace = ctx.model.namespace
         used_as_base = model_facts(ctx.model).used_as_base
         for chainlet in ctx.chainlets:
+            if chainlet.is_model:
+                if chainlet.run_remote is None and not _may_provide(
+                    namespace, chainlet.cls, MODEL_ENDPOINT
+                ):
+                    yield self.diagnostic(chainlet.cls.span, _missing_predict(chainlet))
+                continue
             if chainlet.run_remote is None and not _may_provide_run_remote(namespace, chainlet.cls):
                 message = _missing_message(chainlet, chainlet.qualified in used_as_base)
                 yield self.diagnostic(chainlet.cls.span, message)

@@ -9,9 +9,6 @@ from chains_lint.model.types import Param
 from chains_lint.rules.base import RuleContext
 from chains_lint.rules.run_remote.endpoint_rule import EndpointRule, ParamRule
 from chains_lint.rules.run_remote.endpoints import Endpoint
-from chains_lint.rules.run_remote.examples import HELLO, hello
-
-_JOIN_NAMES = 'return ", ".join(names)'
 
 
 class RunRemoteVariadic(EndpointRule):
@@ -25,8 +22,23 @@ arguments, and `**kwargs` would become one field literally named `kwargs`:
 neither carries the inputs the code expects.
 """
     fix = "Declare every input as a named, annotated parameter (or one pydantic model)."
-    bad = hello("async def run_remote(self, *names: str) -> str:", body=_JOIN_NAMES)
-    good = hello("async def run_remote(self, names: list[str]) -> str:", body=_JOIN_NAMES)
+    bad = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, *names: str) -> str:
+        return ", ".join(names)
+"""
+    bad_span = (5, 32, 5, 38)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, names: list[str]) -> str:
+        return ", ".join(names)
+"""
 
     def problems(self, ctx: RuleContext, endpoint: Endpoint) -> Iterator[tuple[Span, str]]:
         for param in endpoint.wire_params:
@@ -58,8 +70,23 @@ The framework passes the request fields as keyword arguments,
 every call. (Only `self` may come before `/`: it is bound, not passed.)
 """
     fix = "Remove the `/` from the signature (or move it right after `self`)."
-    bad = hello("async def run_remote(self, name: str, /) -> str:")
-    good = HELLO
+    bad = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str, /) -> str:
+        return f"Hello, {name}"
+"""
+    bad_span = (5, 32, 5, 36)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
 
     def param_problem(self, param: Param) -> str | None:
         if param.kind != "positional_only":

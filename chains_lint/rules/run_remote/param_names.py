@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chains_lint.model.types import Param
 from chains_lint.rules.run_remote.endpoint_rule import ParamRule
-from chains_lint.rules.run_remote.examples import HELLO, hello
 
 # Public attributes of ``pydantic.BaseModel`` (pydantic 2). A request field with
 # one of these names is rejected by pydantic or shadows a method the framework
@@ -55,8 +54,23 @@ names with a leading underscore as private attributes, not fields. The value
 never reaches `run_remote`, whose call then fails for the missing argument.
 """
     fix = "Rename the parameter without the leading underscore."
-    bad = hello("async def run_remote(self, _name: str) -> str:", body='return f"Hello, {_name}"')
-    good = HELLO
+    bad = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, _name: str) -> str:
+        return f"Hello, {_name}"
+"""
+    bad_span = (5, 32, 5, 37)
+    good = """
+import truss_chains as chains
+
+
+class Hello(chains.ChainletBase):
+    async def run_remote(self, name: str) -> str:
+        return f"Hello, {name}"
+"""
 
     def param_problem(self, param: Param) -> str | None:
         if not param.name.startswith("_"):
@@ -91,6 +105,7 @@ class Echo(chains.ChainletBase):
     async def run_remote(self, json: str) -> str:
         return json
 """
+    bad_span = (5, 32, 5, 36)
     good = """
 import truss_chains as chains
 

@@ -8,7 +8,6 @@ from chains_lint.diagnostics import Span
 from chains_lint.rules.base import RuleContext
 from chains_lint.rules.run_remote.endpoint_rule import EndpointRule
 from chains_lint.rules.run_remote.endpoints import Endpoint
-from chains_lint.rules.run_remote.examples import COUNT, count
 from chains_lint.rules.run_remote.streams import (
     StreamKind,
     item_text,
@@ -27,8 +26,27 @@ annotation like `AsyncIterator[str]`; with any other annotation truss rejects
 the chainlet, and callers' stubs would expect a single value.
 """
     fix = "Annotate the return type as `AsyncIterator[<item type>]` (or stop yielding)."
-    bad = count("str")
-    good = COUNT
+    bad = """
+import truss_chains as chains
+
+
+class Count(chains.ChainletBase):
+    async def run_remote(self, n: int) -> str:
+        for i in range(n):
+            yield str(i)
+"""
+    bad_span = (5, 43, 5, 46)
+    good = """
+from collections.abc import AsyncIterator
+
+import truss_chains as chains
+
+
+class Count(chains.ChainletBase):
+    async def run_remote(self, n: int) -> AsyncIterator[str]:
+        for i in range(n):
+            yield str(i)
+"""
 
     def problems(self, ctx: RuleContext, endpoint: Endpoint) -> Iterator[tuple[Span, str]]:
         function = endpoint.function
@@ -74,6 +92,7 @@ class Words(chains.ChainletBase):
     async def run_remote(self, text: str) -> AsyncIterator[str]:
         return text.split()
 """
+    bad_span = (7, 46, 7, 64)
     good = """
 from collections.abc import AsyncIterator
 
@@ -115,8 +134,29 @@ callers use are typed from the annotation, so the wrong kind makes them iterate
 the stream the wrong way.
 """
     fix = "Use `AsyncIterator[...]` for `async def run_remote`, `Iterator[...]` for `def`."
-    bad = count("Iterator[str]", imported="Iterator")
-    good = COUNT
+    bad = """
+from collections.abc import Iterator
+
+import truss_chains as chains
+
+
+class Count(chains.ChainletBase):
+    async def run_remote(self, n: int) -> Iterator[str]:
+        for i in range(n):
+            yield str(i)
+"""
+    bad_span = (7, 43, 7, 56)
+    good = """
+from collections.abc import AsyncIterator
+
+import truss_chains as chains
+
+
+class Count(chains.ChainletBase):
+    async def run_remote(self, n: int) -> AsyncIterator[str]:
+        for i in range(n):
+            yield str(i)
+"""
 
     def problems(self, ctx: RuleContext, endpoint: Endpoint) -> Iterator[tuple[Span, str]]:
         function = endpoint.function

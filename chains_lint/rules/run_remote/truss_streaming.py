@@ -8,7 +8,6 @@ from chains_lint.diagnostics import Span
 from chains_lint.rules.base import RuleContext
 from chains_lint.rules.run_remote.endpoint_rule import EndpointRule
 from chains_lint.rules.run_remote.endpoints import Endpoint
-from chains_lint.rules.run_remote.examples import COUNT, count
 from chains_lint.rules.run_remote.streams import GENERATORS, StreamKind, item_text
 
 
@@ -21,8 +20,29 @@ truss supports streaming (`yield` in `run_remote`) only for `async def`
 endpoints and rejects a synchronous generator when the chain is loaded.
 """
     fix = "Define `async def run_remote(...) -> AsyncIterator[...]` and keep the `yield`."
-    bad = count("Iterator[str]", imported="Iterator", define="def")
-    good = COUNT
+    bad = """
+from collections.abc import Iterator
+
+import truss_chains as chains
+
+
+class Count(chains.ChainletBase):
+    def run_remote(self, n: int) -> Iterator[str]:
+        for i in range(n):
+            yield str(i)
+"""
+    bad_span = (7, 9, 7, 19)
+    good = """
+from collections.abc import AsyncIterator
+
+import truss_chains as chains
+
+
+class Count(chains.ChainletBase):
+    async def run_remote(self, n: int) -> AsyncIterator[str]:
+        for i in range(n):
+            yield str(i)
+"""
     profiles = frozenset({"truss"})
 
     def problems(self, ctx: RuleContext, endpoint: Endpoint) -> Iterator[tuple[Span, str]]:
@@ -51,8 +71,29 @@ truss recognizes a streaming endpoint only by a return annotation of
 valid annotation in Python, but truss rejects it as an unsupported type.
 """
     fix = "Annotate the return type as `AsyncIterator[<item type>]`."
-    bad = count("AsyncGenerator[str, None]", imported="AsyncGenerator")
-    good = COUNT
+    bad = """
+from collections.abc import AsyncGenerator
+
+import truss_chains as chains
+
+
+class Count(chains.ChainletBase):
+    async def run_remote(self, n: int) -> AsyncGenerator[str, None]:
+        for i in range(n):
+            yield str(i)
+"""
+    bad_span = (7, 43, 7, 68)
+    good = """
+from collections.abc import AsyncIterator
+
+import truss_chains as chains
+
+
+class Count(chains.ChainletBase):
+    async def run_remote(self, n: int) -> AsyncIterator[str]:
+        for i in range(n):
+            yield str(i)
+"""
     profiles = frozenset({"truss"})
 
     def problems(self, ctx: RuleContext, endpoint: Endpoint) -> Iterator[tuple[Span, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from chains_lint.diagnostics import Severity
 from chains_lint.model.types import Chainlet, SecretRead
 from chains_lint.rules.secrets.declared_keys import DeclaredKeys
-from chains_lint.rules.secrets.examples import gated
 from chains_lint.rules.secrets.read_rule import ReadRule
 
 
@@ -19,8 +18,37 @@ Only keys listed in `secret_keys` are available, and a computed key cannot be
 checked against that list before deploying.
 """
     fix = 'Read each secret with a literal key: `context.secrets["hf_access_token"]`.'
-    bad = gated('context.secrets["hf_" + "access_token"]')
-    good = gated('context.secrets["hf_access_token"]')
+    bad = """
+import truss_chains as chains
+
+
+class Llm(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        assets=chains.Assets(secret_keys=["hf_access_token"]),
+    )
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._token = context.secrets["hf_" + "access_token"]
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (10, 39, 10, 61)
+    good = """
+import truss_chains as chains
+
+
+class Llm(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        assets=chains.Assets(secret_keys=["hf_access_token"]),
+    )
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._token = context.secrets["hf_access_token"]
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def problem(self, chainlet: Chainlet, declared: DeclaredKeys, read: SecretRead) -> str | None:
         if read.key is not None:

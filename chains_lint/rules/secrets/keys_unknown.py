@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from chains_lint.diagnostics import Diagnostic, Severity
 from chains_lint.rules.base import Rule, RuleContext
-from chains_lint.rules.secrets.examples import gated
 from chains_lint.rules.secrets.read_rule import chainlets_reading_secrets, same_config_base_reads
 
 
@@ -28,10 +27,39 @@ secrets the chainlet reads are declared. A missing key only shows up as a
 Write `remote_config = chains.RemoteConfig(assets=chains.Assets(secret_keys=[...]))`
 with literal keys in the chainlet (or in a constant of the same file).
 """
-    bad = gated('context.secrets["hf_access_token"]', keys="KEYS").replace(
-        "\n\nclass Llm", '\nKEYS = [key for key in ["hf_access_token"]]\n\n\nclass Llm'
+    bad = """
+import truss_chains as chains
+
+KEYS = [key for key in ["hf_access_token"]]
+
+
+class Llm(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        assets=chains.Assets(secret_keys=KEYS),
     )
-    good = gated('context.secrets["hf_access_token"]')
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._token = context.secrets["hf_access_token"]
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (8, 42, 8, 46)
+    good = """
+import truss_chains as chains
+
+
+class Llm(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        assets=chains.Assets(secret_keys=["hf_access_token"]),
+    )
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._token = context.secrets["hf_access_token"]
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for chainlet, declared in chainlets_reading_secrets(ctx):

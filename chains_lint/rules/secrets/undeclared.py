@@ -8,7 +8,6 @@ from typing import ClassVar
 from chains_lint.diagnostics import Severity
 from chains_lint.model.types import Chainlet, SecretAccess, SecretRead
 from chains_lint.rules.secrets.declared_keys import DeclaredKeys
-from chains_lint.rules.secrets.examples import gated
 from chains_lint.rules.secrets.read_rule import ReadRule
 
 
@@ -45,8 +44,37 @@ A deployed chainlet only receives the secrets listed in its own
 when the chainlet starts or runs, even if the secret exists in your account.
 """
     fix = "Add the key to `secret_keys` of this chainlet's `Assets`, or fix its spelling."
-    bad = gated('context.secrets["hf_acess_token"]')
-    good = gated('context.secrets["hf_access_token"]')
+    bad = """
+import truss_chains as chains
+
+
+class Llm(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        assets=chains.Assets(secret_keys=["hf_access_token"]),
+    )
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._token = context.secrets["hf_acess_token"]
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (10, 39, 10, 55)
+    good = """
+import truss_chains as chains
+
+
+class Llm(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        assets=chains.Assets(secret_keys=["hf_access_token"]),
+    )
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._token = context.secrets["hf_access_token"]
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
     accesses = frozenset({"subscript"})
 
     def consequence(self, read: SecretRead) -> str:
@@ -67,8 +95,37 @@ A deployed chainlet only receives the secrets listed in its own
 `.get` always returns the default and `in` is always false.
 """
     fix = "Add the key to `secret_keys` of this chainlet's `Assets`, or fix its spelling."
-    bad = gated('context.secrets.get("hf_token")')
-    good = gated('context.secrets.get("hf_access_token")')
+    bad = """
+import truss_chains as chains
+
+
+class Llm(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        assets=chains.Assets(secret_keys=["hf_access_token"]),
+    )
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._token = context.secrets.get("hf_token")
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
+    bad_span = (10, 43, 10, 53)
+    good = """
+import truss_chains as chains
+
+
+class Llm(chains.ChainletBase):
+    remote_config = chains.RemoteConfig(
+        assets=chains.Assets(secret_keys=["hf_access_token"]),
+    )
+
+    def __init__(self, context: chains.DeploymentContext = chains.depends_context()) -> None:
+        self._token = context.secrets.get("hf_access_token")
+
+    async def run_remote(self, prompt: str) -> str:
+        return prompt
+"""
     accesses = frozenset({"get", "in"})
 
     def consequence(self, read: SecretRead) -> str:

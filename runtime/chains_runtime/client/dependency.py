@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any
 
+from chains_runtime.binary import decode_answer, pack
 from chains_runtime.client.backoff import Backoff
+from chains_runtime.client.binary_frames import BinaryFrameReader
 from chains_runtime.client.connection import BodyTooLargeError, ConnectFailedError, TransportError
 from chains_runtime.client.errors import (
     DeadlineExceededError,
@@ -34,6 +36,8 @@ from chains_runtime.definitions import (
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.protocol import (
     JSON_CONTENT_TYPE,
+    MSGPACK_CONTENT_TYPE,
+    MSGPACK_STREAM_CONTENT_TYPE,
     REQUEST_ID_HEADER,
     RETRY_AFTER_HEADER,
     RETRYABLE_STATUS_CODES,
@@ -75,6 +79,10 @@ class DependencyClient:
     ``max_frame_bytes``, raises ``DependencyResponseTooLargeError`` (not retried) and closes its
     connection; a Content-Length over the limit fails before the body is read. ``transport``
     makes the HTTP layer (default: ``ConnectionPool``; ``StubBase`` uses httpx).
+
+    ``use_binary`` sends the arguments as MessagePack (``binary_content_type``, by default
+    ``application/x-msgpack``) and asks for MessagePack answers and streams; an answer is decoded
+    by its content type, so a peer that answers JSON still works.
     """
 
     def __init__(
@@ -92,6 +100,8 @@ class DependencyClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         transport: TransportFactory = ConnectionPool,
+        use_binary: bool = False,
+        binary_content_type: str = MSGPACK_CONTENT_TYPE,
     ) -> None:
         if retries < 0:
             raise ChainsUsageError(f"retries must be >= 0, got {retries}")
@@ -113,7 +123,9 @@ class DependencyClient:
         self.max_response_bytes = max_response_bytes
         self.max_frame_bytes = max_frame_bytes
         self._backoff = backoff if backoff is not None else Backoff()
-        static = {"content-type": JSON_CONTENT_TYPE, **(headers or {})}
+        self.use_binary = use_binary
+        content_type = binary_content_type if use_binary else JSON_CONTENT_TYPE
+        static = {"content-type": content_type, **(headers or {})}
         if service_token is not None:
             static[SERVICE_TOKEN_HEADER] = service_token
         self._pool = transport(self.url, headers=static, max_connections=concurrency_limit)
@@ -138,6 +150,7 @@ class DependencyClient:
             backoff=backoff,
             max_response_bytes=options.max_response_bytes,
             max_frame_bytes=options.max_frame_bytes,
+            use_binary=options.use_binary,
         )
 
     async def call(
@@ -147,7 +160,10 @@ class DependencyClient:
         request_id: str | None = None,
         timeout_sec: float | None = None,
     ) -> Any:
-        """Call ``run_remote`` with ``arguments`` by name and return the decoded JSON result."""
+        """Call ``run_remote`` with ``arguments`` by name and return the decoded result."""
+        if self.use_binary:
+            body = pack(arguments if arguments is not None else {}, self._arguments_label)
+            return await self.post_binary(body, request_id=request_id, timeout_sec=timeout_sec)
         body = encode_json(arguments if arguments is not None else {}, self._arguments_label)
         return await self.post_json(body, request_id=request_id, timeout_sec=timeout_sec)
 
@@ -160,9 +176,28 @@ class DependencyClient:
         timeout_sec: float | None = None,
     ) -> bytes:
         """POST an encoded ``body`` (with retries) and return the body of the 2xx answer."""
-        status, content, _ = await self._send(body, request_id, timeout_sec, accept, stream=False)
+        content, _ = await self._post(body, accept, request_id, timeout_sec)
+        return content
+
+    async def post_binary(
+        self, body: bytes, *, request_id: str | None = None, timeout_sec: float | None = None
+    ) -> Any:
+        """POST an encoded MessagePack ``body`` (with retries) and return the decoded answer
+        (MessagePack, or JSON when its content type says so)."""
+        content, content_type = await self._post(
+            body, MSGPACK_CONTENT_TYPE, request_id, timeout_sec
+        )
+        return decode_answer(content, content_type, f"dependency {self.name!r} at {self.url}")
+
+    async def _post(
+        self, body: bytes, accept: str, request_id: str | None, timeout_sec: float | None
+    ) -> tuple[bytes, str | None]:
+        """The body and content type of the 2xx answer to ``body``; else the error raised."""
+        status, content, response = await self._send(
+            body, request_id, timeout_sec, accept, stream=False
+        )
         if 200 <= status < 300:
-            return content
+            return content, None if response is None else response.header("content-type")
         raise self._error(status, content)
 
     async def post_json(
@@ -208,12 +243,18 @@ class DependencyClient:
         Raises ``RemoteChainletError`` on an error frame and ``IncompleteStreamError`` when the
         stream stops without its end frame. Only opening the stream is retried.
         """
-        body = encode_json(arguments if arguments is not None else {}, self._arguments_label)
-        response, timeout = await self._open_stream(
-            body, request_id, timeout_sec, STREAM_CONTENT_TYPE
-        )
+        given = arguments if arguments is not None else {}
+        if self.use_binary:
+            body, accept = pack(given, self._arguments_label), MSGPACK_STREAM_CONTENT_TYPE
+        else:
+            body, accept = encode_json(given, self._arguments_label), STREAM_CONTENT_TYPE
+        response, timeout = await self._open_stream(body, request_id, timeout_sec, accept)
         items = 0
-        frames = FrameReader(self.name, self.url, self.max_frame_bytes)
+        frames: FrameReader | BinaryFrameReader
+        if _media_type(response.header("content-type")) == MSGPACK_STREAM_CONTENT_TYPE:
+            frames = BinaryFrameReader(self.name, self.url, self.max_frame_bytes)
+        else:
+            frames = FrameReader(self.name, self.url, self.max_frame_bytes)
         try:
             while (
                 chunk := await self._next_chunk(response, timeout, f"{items} items")
@@ -266,7 +307,8 @@ class DependencyClient:
         *,
         stream: bool,
     ) -> tuple[int, bytes, Response | None]:
-        """Send with retries: ``(status, body, None)``, or ``(200, b"", open response)``.
+        """Send with retries: ``(status, body, the answer read)``, or, for a stream,
+        ``(200, b"", the open answer)``.
 
         The body of an error status is always read (to see its envelope); the last answer is
         returned even if it is a 502/503/504.
@@ -325,16 +367,16 @@ class DependencyClient:
                 ) from exc
             status = response.status
             if last or status not in RETRYABLE_STATUS_CODES:
-                return status, content, None
+                return status, content, response
             if status != 503 and parse_error_envelope(content) is not None:
                 # A chainlet's own 502 or 504 (a dependency it could not reach, a timeout, a
                 # deadline that ran out): the call may have run there, and a deadline stays
                 # gone. Only a 502/504 from a proxy, without an envelope, is retried.
-                return status, content, None
+                return status, content, response
             retry_after = response.header(RETRY_AFTER_HEADER) if status == 503 else None
             delay = self._backoff.delay(attempt, retry_after)
             if not _time_left(deadline, delay):  # no budget left for another attempt
-                return status, content, None
+                return status, content, response
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -357,7 +399,7 @@ class DependencyClient:
         status, content, response = await self._send(
             body, request_id, timeout_sec, accept, stream=True
         )
-        if response is None:
+        if response is None or status != 200:  # 200 is the only answer left open
             raise self._error(status, content)
         return response, self.timeout_sec if timeout_sec is None else timeout_sec
 
@@ -405,6 +447,10 @@ async def _drain(response: Response, timeout_sec: float) -> None:
             pass
     except (TimeoutError, TransportError):
         pass  # the connection is closed instead
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def _time_left(deadline: float | None, delay: float) -> bool:

@@ -20,6 +20,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.run.discovery import Chain, discover_chain
@@ -31,6 +32,7 @@ from chains_runtime.run.in_process import (
 )
 from chains_runtime.run.inputs import CallInput, parse_input, read_input_text
 from chains_runtime.run.launcher import LaunchOptions, ServeAddress, run_chain, serve_chain
+from chains_runtime.run.local_weights import LocalWeightsError, chain_weights, fetch_weights
 from chains_runtime.run.output import OutputClosedError, Reporter, ResultChannel
 from chains_runtime.run.processes import PortError
 from chains_runtime.run.secret_values import (
@@ -41,6 +43,9 @@ from chains_runtime.run.secret_values import (
     secret_warnings,
 )
 from chains_runtime.server.limits import SETTINGS, add_limit_arguments, limits_argv
+from chains_runtime.server.websocket import WEBSOCKET_PATH
+from chains_runtime.websocket import is_websocket_chainlet
+from chains_runtime.weights import WeightsError
 from chains_runtime.wiring import API_KEY_ENV
 
 EXIT_OK = 0
@@ -174,6 +179,12 @@ def _prepare(
     for warning in secret_warnings(chain.chainlets, secret_values):
         reporter.warning(warning)
     call_input = None
+    if not args.serve and is_websocket_chainlet(chain.entrypoint):
+        raise ChainsUsageError(
+            f"`{chain.entrypoint.__name__}.run_remote` takes a websocket, which a one-call run "
+            f"cannot drive: start the chain with `chains-run {args.path} --serve` and connect a "
+            f"websocket client to ws://127.0.0.1:{DEFAULT_SERVE_PORT}{WEBSOCKET_PATH}"
+        )
     if not args.serve:
         text, source = read_input_text(args.input, sys.stdin)
         call_input = parse_input(text, source, chain.entrypoint)
@@ -210,6 +221,27 @@ def _run_in_process(
     return EXIT_OK
 
 
+def _fetch_weights(
+    items: list[dict[str, Any]], secret_values: dict[str, str], reporter: Reporter
+) -> int | None:
+    """Declared weights, fetched before anything starts (see ``local_weights``); None when
+    they are all there, else the exit code after saying what failed."""
+    reporter.progress(f"weights: checking {len(items)} declared source(s)")
+    try:
+        fetched = fetch_weights(items, secret_values)
+    except LocalWeightsError as exc:
+        reporter.error(str(exc))
+        return EXIT_USAGE
+    except WeightsError as exc:
+        reporter.error(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_SIGINT
+    for target in fetched:
+        reporter.progress(f"weights: fetched into {target}")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -222,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             chain, secret_values, call_input = _prepare(args, reporter)
             server_argv = tuple(limits_argv(args, os.environ))
+            weights = chain_weights(chain.chainlets)
         except ChainsUsageError as exc:
             reporter.error(str(exc))
             return EXIT_USAGE
@@ -229,6 +262,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_SIGINT
         hidden = [*secret_values.values(), *([api_key] if api_key else [])]
         reporter = Reporter(Redactor(hidden))
+        if weights:
+            failed = _fetch_weights(weights, secret_values, reporter)
+            if failed is not None:
+                return failed
         try:
             if args.in_process:
                 assert call_input is not None

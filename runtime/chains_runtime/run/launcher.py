@@ -34,6 +34,7 @@ from chains_runtime.client import (
     RemoteChainletError,
 )
 from chains_runtime.context import DEADLINE
+from chains_runtime.model_base import PREDICT_PATH, is_model
 from chains_runtime.protocol import DEADLINE_EXCEEDED, RUN_REMOTE_PATH
 from chains_runtime.run.discovery import Chain
 from chains_runtime.run.in_process import data_dir_of
@@ -52,6 +53,8 @@ from chains_runtime.run.processes import (
 from chains_runtime.run.secret_values import declared_secrets
 from chains_runtime.run.supervisor import Supervisor
 from chains_runtime.server.signature import RunRemoteSpec
+from chains_runtime.server.websocket import WEBSOCKET_PATH
+from chains_runtime.websocket import is_websocket_chainlet
 from chains_runtime.wiring import API_KEY_ENV, CONFIG_ENV, CONFIG_FILE_ENV, SERVICE_TOKEN_ENV
 
 EXIT_OK = 0
@@ -425,9 +428,18 @@ async def serve_chain(
                     f"internal chainlet {process.name} at {process.url}{RUN_REMOTE_PATH} "
                     "(callers need the service token)"
                 )
-            reporter.progress(
-                f"serving {chain.entrypoint.__name__} at {launcher.entrypoint.url}{RUN_REMOTE_PATH}"
-            )
+            if is_websocket_chainlet(chain.entrypoint):
+                websocket_url = launcher.entrypoint.url.replace("http://", "ws://", 1)
+                reporter.progress(
+                    f"serving {chain.entrypoint.__name__} at {websocket_url}{WEBSOCKET_PATH} "
+                    "(its run_remote takes a websocket: connect a websocket client)"
+                )
+            else:
+                reporter.progress(
+                    f"serving {chain.entrypoint.__name__} at "
+                    f"{launcher.entrypoint.url}{RUN_REMOTE_PATH}"
+                    + (f" and {PREDICT_PATH}" if is_model(chain.entrypoint) else "")
+                )
             await Supervisor(launcher).keep_up()
         except asyncio.CancelledError:
             if interrupts.signal is None:

@@ -46,11 +46,10 @@ from chains_runtime.injection import injecting
 from chains_runtime.protocol import (
     DEADLINE_HEADER,
     JSON_CONTENT_TYPE,
+    MSGPACK_CONTENT_TYPE,
     RETRY_AFTER_HEADER,
     RUN_REMOTE_PATH,
-    STREAM_CONTENT_TYPE,
     ErrorDetail,
-    encode_error_frame,
 )
 from chains_runtime.server.access_log import AccessLog
 from chains_runtime.server.asgi import (
@@ -66,6 +65,12 @@ from chains_runtime.server.asgi import (
     send_response,
 )
 from chains_runtime.server.auth import Authenticator
+from chains_runtime.server.binary_call import (
+    MSGPACK_CONTENT_TYPE_HEADER,
+    BinaryDecodeError,
+    binary_arguments,
+    encode_result,
+)
 from chains_runtime.server.cancellation import (
     MAX_BUDGET_DIGITS,
     BadDeadlineHeader,
@@ -83,9 +88,18 @@ from chains_runtime.server.gate import ConcurrencyGate, QueueFullError
 from chains_runtime.server.hosts import HostCheck
 from chains_runtime.server.injector import ServerInjector
 from chains_runtime.server.metrics import METRICS_CONTENT_TYPE, ChainletMetrics, MetricsSource
+from chains_runtime.server.negotiation import answers_binary, is_msgpack_content_type
 from chains_runtime.server.request_id import request_id_of
 from chains_runtime.server.signature import RunRemoteSpec
-from chains_runtime.server.streaming import ERROR, StreamOutcome, send_stream
+from chains_runtime.server.streaming import (
+    ERROR,
+    MSGPACK_FRAMING,
+    NDJSON_FRAMING,
+    Framing,
+    StreamOutcome,
+    send_stream,
+)
+from chains_runtime.server.websocket import WebSocketEndpoint, refuse_non_websocket_chainlet
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +107,12 @@ CLIENT_GONE_STATUS: Final = 499
 """Recorded (never sent) when the client left before its request body was complete, or while
 its call was queued or running (the call is then cancelled)."""
 
-_STREAM_CONTENT_TYPE_HEADER = (b"content-type", STREAM_CONTENT_TYPE.encode("latin-1"))
 _METRICS_CONTENT_TYPE_HEADER = (b"content-type", METRICS_CONTENT_TYPE.encode("latin-1"))
 _GET_METHODS = frozenset({"GET", "HEAD"})
 _DEADLINE_KEY = DEADLINE_HEADER.encode("latin-1")
+_JSON_TYPE = JSON_CONTENT_TYPE.encode("latin-1")
+"""What JSON callers send, checked before parsing any other form of the header."""
+_JSON_ACCEPT = JSON_CONTENT_TYPE.encode("latin-1")
 
 
 class ChainletApp:
@@ -117,6 +133,12 @@ class ChainletApp:
         self._cors = CorsPolicy(config.cors_origins) if config.cors_origins else None
         self._validate = spec.request_model.model_validate_json
         self._encode = spec.encode_result
+        self._validate_binary = binary_arguments(spec.request_model)
+        # The answer's encoder, content type and stream framing, by "answers in MessagePack".
+        self._formats = (
+            (self._encode, JSON_CONTENT_TYPE_HEADER, NDJSON_FRAMING),
+            (encode_result, MSGPACK_CONTENT_TYPE_HEADER, MSGPACK_FRAMING),
+        )
         self._is_async = spec.is_async
         self._is_stream = spec.is_stream
         self._max_body = config.max_body_bytes
@@ -130,6 +152,19 @@ class ChainletApp:
         self._gate: ConcurrencyGate | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._draining = False
+        self._websocket = (
+            WebSocketEndpoint(
+                self.name,
+                config,
+                auth=self._auth,
+                hosts=self._hosts,
+                cors=self._cors,
+                metrics=self.metrics,
+                access_log=self._access_log,
+            )
+            if spec.websocket is not None
+            else None
+        )
         self._routes = {
             "/healthz": self._healthz,
             "/readyz": self._readyz,
@@ -160,13 +195,23 @@ class ChainletApp:
                     return
                 send = cors_send
             if is_call:
-                await self._serve_run_remote(scope, receive, send)
+                await self.serve_run_remote(scope, receive, send)
             else:
                 await self._serve_operational(scope, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
-        else:  # websocket: not part of the protocol
-            await send({"type": "websocket.close", "code": 1003})
+        elif self._websocket is None:  # a websocket to a chainlet that serves none: 404
+            await refuse_non_websocket_chainlet(scope, receive, send, self.name)
+        else:  # a websocket run_remote (see server.websocket)
+            await self._websocket.serve(
+                scope,
+                receive,
+                send,
+                gate=self._gate,
+                run_remote=self._call if self._instance is not None else None,
+                draining=self._draining,
+                init_error=self._init_error,
+            )
 
     async def refuse_host(self, scope: Scope, send: Send) -> bool:
         """Answer 400 to a request whose ``Host`` the server does not serve (see
@@ -217,7 +262,8 @@ class ChainletApp:
 
     # -- run_remote ----------------------------------------------------------------------
 
-    async def _serve_run_remote(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def serve_run_remote(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a ``POST /run_remote`` (with no CORS headers to add: see ``__call__``)."""
         start = perf_counter()
         headers: dict[bytes, bytes] = dict(scope["headers"])
         request_id, raw_id = request_id_of(headers.get(REQUEST_ID_KEY))
@@ -261,12 +307,17 @@ class ChainletApp:
                 return await self._fail(send, raw_id, 400, "InvalidDeadline", message), None
             if budget is not None:
                 deadline = monotonic() + budget
-        if not is_json_content_type(headers.get(b"content-type")):
-            message = (
-                f"a call's body must be JSON, sent with content-type: {JSON_CONTENT_TYPE}; "
-                f"got {_shown(headers.get(b'content-type'))}"
-            )
-            return await self._fail(send, raw_id, 415, "UnsupportedMediaType", message), None
+        binary = False  # a MessagePack body (server.negotiation)
+        request_type = headers.get(b"content-type")
+        if request_type != _JSON_TYPE and not is_json_content_type(request_type):
+            binary = is_msgpack_content_type(request_type)
+            if not binary:
+                message = (
+                    f"a call's body must be JSON, sent with content-type: {JSON_CONTENT_TYPE} "
+                    f"(or MessagePack, with {MSGPACK_CONTENT_TYPE}); "
+                    f"got {_shown(headers.get(b'content-type'))}"
+                )
+                return await self._fail(send, raw_id, 415, "UnsupportedMediaType", message), None
         try:
             body = await read_body(receive, headers.get(b"content-length"), self._max_body)
         except BodyTooLarge:
@@ -274,14 +325,22 @@ class ChainletApp:
             return await self._fail(send, raw_id, 413, "PayloadTooLarge", message), None
         except ClientGone:
             return CLIENT_GONE_STATUS, None
-        problem = non_finite_in_request(body)  # two substring and one regex search, usually
+        # two substring and one regex search, usually (MessagePack may carry NaN)
+        problem = None if binary else non_finite_in_request(body)
         if problem is not None:
             message = f"invalid run_remote arguments: the request holds {problem}"
             return await self._fail(send, raw_id, 422, "ValidationError", message), None
         try:
-            arguments = self._validate(body or b"{}")
+            arguments = self._validate_binary(body) if binary else self._validate(body or b"{}")
         except pydantic.ValidationError as exc:
             return await self._send_error(send, raw_id, validation_detail(exc, self.name)), None
+        except BinaryDecodeError as exc:
+            message = f"invalid run_remote arguments: the body is {exc}"
+            return await self._fail(send, raw_id, 422, "ValidationError", message), None
+        accept = headers.get(b"accept")
+        encode, content_type, framing = self._formats[
+            binary if accept is None else accept != _JSON_ACCEPT and answers_binary(accept, binary)
+        ]
         gate = self._gate
         if self._instance is None or gate is None:
             message = "chainlet is not ready" + (
@@ -310,9 +369,9 @@ class ChainletApp:
                         result = await self._call(**kwargs)
                     finally:
                         gate.release()
-                    content = self._encode(result)
+                    content = encode(result)
                 else:
-                    content = self._encode(await self._call_in_thread(gate, kwargs))
+                    content = encode(await self._call_in_thread(gate, kwargs))
         except QueueFullError:
             self.metrics.queue_rejections += 1
             message = (
@@ -327,11 +386,11 @@ class ChainletApp:
             detail = self._exception_detail(exc, headers, raw_id)
             return await self._send_error(send, raw_id, detail), None
         if self._is_stream:
-            stream = self._stream(gate, kwargs, deadline, budget, headers, raw_id, receive, send)
+            stream = self._stream(
+                gate, kwargs, deadline, budget, headers, raw_id, receive, send, framing
+            )
             return 200, await stream
-        await send_response(
-            send, 200, content, [JSON_CONTENT_TYPE_HEADER, (REQUEST_ID_KEY, raw_id)]
-        )
+        await send_response(send, 200, content, [content_type, (REQUEST_ID_KEY, raw_id)])
         return 200, None
 
     async def _call_in_thread(self, gate: ConcurrencyGate, kwargs: dict[str, Any]) -> Any:
@@ -364,6 +423,7 @@ class ChainletApp:
         raw_id: bytes,
         receive: Receive,
         send: Send,
+        framing: Framing = NDJSON_FRAMING,
     ) -> StreamOutcome:
         released = False
 
@@ -383,11 +443,12 @@ class ChainletApp:
                 stream,
                 receive=receive,
                 send=send,
-                headers=[_STREAM_CONTENT_TYPE_HEADER, (REQUEST_ID_KEY, raw_id)],
-                error_frame=lambda exc: self._error_frame(exc, headers, raw_id),
+                headers=[framing.content_type, (REQUEST_ID_KEY, raw_id)],
+                error_frame=lambda exc: self._error_frame(exc, headers, raw_id, framing),
                 finished=release,
                 deadline=deadline,
                 expired=lambda: deadline_exceeded(budget or 0.0),
+                framing=framing,
             )
         finally:
             release()
@@ -400,9 +461,15 @@ class ChainletApp:
             self.metrics.stream_errors += 1
         return outcome
 
-    def _error_frame(self, exc: Exception, headers: dict[bytes, bytes], raw_id: bytes) -> bytes:
+    def _error_frame(
+        self,
+        exc: Exception,
+        headers: dict[bytes, bytes],
+        raw_id: bytes,
+        framing: Framing = NDJSON_FRAMING,
+    ) -> bytes:
         detail = self._exception_detail(exc, headers, raw_id)
-        return encode_error_frame(detail.model_copy(update={"request_id": _text(raw_id)}))
+        return framing.error(detail.model_copy(update={"request_id": _text(raw_id)}))
 
     def _exception_detail(
         self, exc: Exception, headers: dict[bytes, bytes], raw_id: bytes
@@ -536,6 +603,7 @@ class ChainletApp:
 
     async def _startup(self) -> None:
         config = self.config
+        self._watchlist.bind(asyncio.get_running_loop())
         self._gate = ConcurrencyGate(config.predict_concurrency, config.queue_size)
         if not self._is_async:
             self._executor = ThreadPoolExecutor(

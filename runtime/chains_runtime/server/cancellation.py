@@ -70,38 +70,41 @@ class Watchlist:
 
     One timer per ``WATCH_AFTER_SEC`` (only while calls are in flight), not one per call,
     starts the watch of each call that has run that long: a call that ends sooner costs a dict
-    insertion and removal.
+    insertion and removal. ``bind`` gives it the server's loop when the server starts.
     """
 
-    __slots__ = ("_calls", "_loop", "_timer")
+    __slots__ = ("_timer", "calls", "loop")
 
     def __init__(self) -> None:
-        self._calls: dict[CallGuard, float] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.calls: dict[CallGuard, float] = {}
+        """Each call not watched yet, and when it started (loop time)."""
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
 
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Serve calls on ``loop`` from now on (a server restarted on a new loop forgets the
+        old one's calls)."""
+        self.loop, self.calls, self._timer = loop, {}, None
+
     def add(self, guard: CallGuard, loop: asyncio.AbstractEventLoop) -> None:
-        if loop is not self._loop:  # the first call (or a server restarted on a new loop)
-            self._loop, self._calls, self._timer = loop, {}, None
-        self._calls[guard] = loop.time()
+        if loop is not self.loop:
+            self.bind(loop)
+        self.calls[guard] = loop.time()
         if self._timer is None:
             self._timer = loop.call_later(WATCH_AFTER_SEC, self._sweep)
 
-    def discard(self, guard: CallGuard) -> None:
-        self._calls.pop(guard, None)
-
     def _sweep(self) -> None:
         self._timer = None
-        loop = self._loop
+        loop = self.loop
         if loop is None:  # pragma: no cover - a timer exists only after add()
             return
         due = loop.time() - WATCH_AFTER_SEC
-        started = [guard for guard, since in self._calls.items() if since <= due]
+        started = [guard for guard, since in self.calls.items() if since <= due]
         for guard in started:
-            del self._calls[guard]
+            del self.calls[guard]
             guard.watch()
-        if self._calls:
-            first = min(self._calls.values())
+        if self.calls:
+            first = min(self.calls.values())
             self._timer = loop.call_at(first + WATCH_AFTER_SEC, self._sweep)
 
 
@@ -144,9 +147,13 @@ class CallGuard:
         self._task: asyncio.Task[object] | None = None
 
     def __enter__(self) -> CallGuard:
-        task = asyncio.current_task()
-        if task is None:  # pragma: no cover - always inside a request task
-            raise RuntimeError("CallGuard must be used inside a task")
+        # With the loop given, current_task() skips get_running_loop(), whose fork check is a
+        # getpid() system call per call.
+        task = asyncio.current_task(self._watchlist.loop)
+        if task is None:  # the first call, or a loop that is not the one bound
+            task = asyncio.current_task()
+            if task is None:  # pragma: no cover - always inside a request task
+                raise RuntimeError("CallGuard must be used inside a task")
         self._task = task
         loop = task.get_loop()
         self._watchlist.add(self, loop)
@@ -158,7 +165,7 @@ class CallGuard:
     def watch(self) -> None:
         """Start watching for the client's disconnect now (e.g. before waiting in a queue)."""
         if self._watcher is None and self._reason is None and self._task is not None:
-            self._watchlist.discard(self)
+            self._watchlist.calls.pop(self, None)
             self._watcher = self._task.get_loop().create_task(self._watch())
 
     async def _watch(self) -> None:
@@ -178,7 +185,7 @@ class CallGuard:
     ) -> None:
         watcher = self._watcher
         if watcher is None:
-            self._watchlist.discard(self)
+            self._watchlist.calls.pop(self, None)
         elif not watcher.done():
             watcher.cancel()
         if self._deadline_timer is not None:

@@ -18,15 +18,17 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chains_runtime.chainlet import ChainletBase
+from chains_runtime.model_base import PREDICT_PATH, is_model
 from chains_runtime.protocol import JSON_CONTENT_TYPE, RUN_REMOTE_PATH, ErrorDetail
 from chains_runtime.server.app import ChainletApp
 from chains_runtime.server.config import ServerConfig
 from chains_runtime.server.docs import add_docs_routes
 from chains_runtime.server.errors import encode_error
 from chains_runtime.server.metrics import ChainletMetrics
+from chains_runtime.server.model_routes import add_predict_path, serve_predict_path
 from chains_runtime.server.openapi import (
     OPERATIONAL_PATHS,
     add_contract_routes,
@@ -59,7 +61,15 @@ class ChainletFastAPI(FastAPI):
             redoc_url=None,
         )
         self.chainlet_app = chainlet_app
-        self._serve_chainlet = chainlet_app.__call__
+        self._serve_chainlet: ASGIApp = chainlet_app.__call__
+        self._chainlet_paths = CHAINLET_PATHS
+        # Without CORS, a call needs nothing of ChainletApp.__call__: one coroutine less.
+        self._serve_call = (
+            None if chainlet_app.config.cors_origins else chainlet_app.serve_run_remote
+        )
+        if is_model(chainlet_cls):
+            self._serve_chainlet = serve_predict_path(chainlet_app)
+            self._chainlet_paths = CHAINLET_PATHS | {PREDICT_PATH}
         self._spec = spec = RunRemoteSpec.from_chainlet(chainlet_cls)
         add_contract_routes(self, chainlet_cls, spec, chainlet_app.config)
         if chainlet_app.config.api_docs:
@@ -67,7 +77,16 @@ class ChainletFastAPI(FastAPI):
         self.add_exception_handler(HTTPException, self._http_error)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in CHAINLET_PATHS:
+        serve_call = self._serve_call
+        if (
+            serve_call is not None
+            and scope["type"] == "http"
+            and scope["path"] == RUN_REMOTE_PATH
+            and scope["method"] == "POST"
+        ):  # the hot path, direct
+            await serve_call(scope, receive, send)
+            return
+        if scope["type"] != "http" or scope["path"] in self._chainlet_paths:
             await self._serve_chainlet(scope, receive, send)
         elif not await self.chainlet_app.refuse_host(scope, send):
             await super().__call__(scope, receive, send)
@@ -77,6 +96,8 @@ class ChainletFastAPI(FastAPI):
             return self.openapi_schema
         document = super().openapi()  # which keeps it as self.openapi_schema
         finish_document(document, self.chainlet_app.chainlet_cls, self._spec)
+        if is_model(self.chainlet_app.chainlet_cls):
+            add_predict_path(document, self.chainlet_app.name)
         return document
 
     @property

@@ -65,6 +65,7 @@ from chains_runtime.protocol import ErrorDetail
 from chains_runtime.server.asgi import REQUEST_ID_KEY
 from chains_runtime.server.errors import encode_error
 from chains_runtime.server.limits import ServerLimits
+from chains_runtime.server.paired_writes import PairedWrites
 from chains_runtime.server.request_id import request_id_of
 
 LINGER_SEC: Final = 3.0
@@ -119,13 +120,26 @@ class _ServerConnections:
 
 class _HoldableFlow(FlowControl):
     """uvicorn's flow control, whose reading stays paused while ``held`` (a read not all parsed
-    yet), even when a request's ``receive()`` resumes it."""
+    yet), even when a request's ``receive()`` resumes it.
 
-    held = False
+    Only while held does an instance attribute hide ``resume_reading``: the usual, unheld
+    flow calls uvicorn's method directly, with no override in between.
+    """
 
-    def resume_reading(self) -> None:
-        if not self.held:
-            super().resume_reading()
+    @property
+    def held(self) -> bool:
+        return "resume_reading" in vars(self)
+
+    @held.setter
+    def held(self, value: bool) -> None:
+        if value:
+            setattr(self, "resume_reading", _stay_paused)  # noqa: B010 - shadows the method
+        else:
+            vars(self).pop("resume_reading", None)
+
+
+def _stay_paused() -> None:
+    pass
 
 
 _SERVERS: weakref.WeakKeyDictionary[ServerState, _ServerConnections] = weakref.WeakKeyDictionary()
@@ -183,12 +197,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         """The cycle in the app (``self.cycle`` is the last one parsed)."""
         self._write_stall: asyncio.TimerHandle | None = None
         self._flow: _HoldableFlow | None = None
+        self._writes: PairedWrites
 
     # -- connections -----------------------------------------------------------------------
 
     def connection_made(  # type: ignore[override]
         self, transport: asyncio.Transport
     ) -> None:
+        self._writes = PairedWrites(transport, self.loop)
         if len(self.connections) >= self.limits.max_connections and not self._make_room():
             self._refused = True
             self.transport = transport
@@ -216,6 +232,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def shutdown(self) -> None:
+        self._writes.flush()
         if self._lingering:
             self._close_now()
         else:
@@ -224,6 +241,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _close_now(self) -> None:
         """Close, dropping what is still unsent: a client that does not read its answer would
         otherwise keep the connection (and its buffer) until it does."""
+        self._writes.flush()
         transport = self.transport
         if transport.is_closing() or transport.get_write_buffer_size():
             transport.abort()
@@ -233,6 +251,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _close_when_sent(self) -> None:
         """Close once the answer is sent; a client that does not read it gets the idle timeout,
         and may be closed before to make room for a new connection."""
+        self._writes.flush()
         self.transport.close()
         if self.transport.get_write_buffer_size():
             self._cancel_deadline()
@@ -305,11 +324,18 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self.timeout_keep_alive_task is not None:
             self.timeout_keep_alive_task.cancel()
             self.timeout_keep_alive_task = None
-        if len(data) <= FEED_PIECE:
-            self._feed_read(data)
-        else:
+        size = len(data)
+        if size > FEED_PIECE:
             self._feed_pieces(memoryview(data))
-        self._after_read()
+        elif self._in_body or size + self._head_bytes >= self.limits.max_head_bytes:
+            self._feed_read(data)
+        else:  # the usual case, inlined from _feed_read
+            heads = self._heads_done
+            if self._feed(data) and self._in_head and self._heads_done == heads:
+                self._head_bytes += size
+        cycle = self.cycle
+        if self._in_head or self._in_body or cycle is None or cycle.response_complete:
+            self._after_read()  # which does nothing otherwise
 
     def _feed_pieces(self, data: memoryview) -> None:
         """Parse ``data`` a piece at a time; keep the rest in ``_unfed`` (and stop reading)
@@ -443,8 +469,20 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if not self._in_head and not self._in_body:
             self._become_idle()
 
+    def handle_websocket_upgrade(self) -> None:
+        # The connection leaves HTTP for the websocket protocol (which counts it among the
+        # connections): no HTTP timer, idle slot or parsing of this protocol may touch it now.
+        # Marked lingering, so _after_read arms nothing; this object gets no more callbacks.
+        self._in_head = self._in_body = False
+        self._lingering = True
+        self._cancel_deadline()
+        self._shared.idle.pop(self, None)
+        self._writes.flush()
+        super().handle_websocket_upgrade()
+
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         self._running = cycle
+        cycle.transport = self._writes
         super()._start_asgi_task(cycle, app)
 
     # -- deadlines -------------------------------------------------------------------------
@@ -567,12 +605,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             cycle.keep_alive = False
             self.flow.pause_reading()
             return
+        self._writes.flush()
         self.transport.write(self._error_answer(status, error_type, message, headers))
         self._linger()
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn's, with the error envelope in place of its text/plain message
         answer = self._error_answer(400, "BadRequest", "the request is not valid HTTP/1.1")
+        self._writes.flush()
         self.transport.write(answer)
         self._close_when_sent()
 
@@ -607,6 +647,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._cancel_deadline()
         self._unset_keepalive_if_required()
         self._shared.idle[self] = None  # it may make room for a new connection
+        self._writes.flush()
         if self.transport.can_write_eof():
             self.transport.write_eof()
         if self._unfed is not None:

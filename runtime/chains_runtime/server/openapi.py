@@ -29,6 +29,8 @@ from chains_runtime.chainlet import ChainletBase
 from chains_runtime.protocol import (
     DEADLINE_HEADER,
     JSON_CONTENT_TYPE,
+    MSGPACK_CONTENT_TYPE,
+    MSGPACK_STREAM_CONTENT_TYPE,
     REQUEST_ID_HEADER,
     RETRY_AFTER_HEADER,
     RUN_REMOTE_PATH,
@@ -36,6 +38,7 @@ from chains_runtime.protocol import (
     STREAM_CONTENT_TYPE,
     ErrorEnvelope,
 )
+from chains_runtime.server.annotations import run_remote_hints
 from chains_runtime.server.auth import API_KEY_HEADER
 from chains_runtime.server.config import ServerConfig
 from chains_runtime.server.metrics import METRICS_CONTENT_TYPE
@@ -50,7 +53,8 @@ _ERROR_STATUSES: Final = {
     401: "Missing or invalid service token or API key.",
     408: "The request head or body did not arrive in time.",
     413: "The request body is over the size limit.",
-    415: "The request's content type is not `application/json`.",
+    415: "The request's content type is neither `application/json` nor MessagePack "
+    "(`application/x-msgpack`, or truss's `application/octet-stream`).",
     431: "The request head is over the size limit (sent before the app; the connection closes).",
     422: "The arguments do not match `run_remote` (the envelope's message names the field).",
     500: "`run_remote` raised; the envelope names the chainlet where the error was raised.",
@@ -130,10 +134,8 @@ class MetricsText(PlainTextResponse):
 
 
 def _type_hints(chainlet_cls: type[ChainletBase]) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(chainlet_cls.run_remote, include_extras=True)  # type: ignore[attr-defined]
-    except Exception:  # unresolvable forward references: Any, as RunRemoteSpec does
-        return {}
+    """As ``RunRemoteSpec`` resolves them: an unresolvable annotation is an error."""
+    return run_remote_hints(chainlet_cls.__name__, chainlet_cls.run_remote)  # type: ignore[attr-defined]
 
 
 def result_type(chainlet_cls: type[ChainletBase]) -> Any:
@@ -213,6 +215,33 @@ def finish_document(
         content = response.get("content", {})
         if status.isdigit() and int(status) >= 400 and STREAM_CONTENT_TYPE in content:
             response["content"] = {JSON_CONTENT_TYPE: content[STREAM_CONTENT_TYPE]}
+    _add_binary_forms(document["paths"][RUN_REMOTE_PATH]["post"], spec.is_stream)
+
+
+_BINARY_REQUEST: Final = (
+    "The `run_remote` arguments by name, as a JSON object or, with `content-type: "
+    f"{MSGPACK_CONTENT_TYPE}`, a MessagePack map of the same values (`bytes` as `bin`, numpy "
+    "arrays as msgpack_numpy's map of raw bytes instead of base64). The answer is MessagePack "
+    f"when `accept` asks for it ({MSGPACK_CONTENT_TYPE}, or {MSGPACK_STREAM_CONTENT_TYPE} for "
+    "a stream: each frame a 4-byte big-endian length and one MessagePack map), else in the "
+    "request's format. Errors are always the JSON envelope."
+)
+
+
+def _add_binary_forms(operation: dict[str, Any], is_stream: bool) -> None:
+    """The MessagePack forms of the request and of the success: the same schemas."""
+    body = operation.get("requestBody")
+    if body is not None and JSON_CONTENT_TYPE in body.get("content", {}):
+        body["content"][MSGPACK_CONTENT_TYPE] = body["content"][JSON_CONTENT_TYPE]
+        body["description"] = _BINARY_REQUEST
+    success = operation["responses"].get("200", {}).get("content", {})
+    source, target = (
+        (STREAM_CONTENT_TYPE, MSGPACK_STREAM_CONTENT_TYPE)
+        if is_stream
+        else (JSON_CONTENT_TYPE, MSGPACK_CONTENT_TYPE)
+    )
+    if source in success:
+        success[target] = success[source]
 
 
 def _describe_only() -> None:

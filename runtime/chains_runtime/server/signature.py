@@ -15,6 +15,8 @@ import pydantic_core
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.finite_json import ensure_finite
+from chains_runtime.server.annotations import run_remote_hints
+from chains_runtime.websocket import websocket_parameter
 
 
 @dataclass(frozen=True)
@@ -25,16 +27,24 @@ class RunRemoteSpec:
     is_async: bool
     is_stream: bool
     encode_result: Callable[[Any], bytes]
+    websocket: str | None = None
+    """The websocket parameter of a websocket ``run_remote`` (served at ``/websocket``)."""
 
     @classmethod
     def from_chainlet(cls, chainlet_cls: type[ChainletBase]) -> RunRemoteSpec:
         method = getattr(chainlet_cls, "run_remote", None)
         if method is None or not callable(method):
             raise ChainsUsageError(f"chainlet `{chainlet_cls.__name__}` has no `run_remote`")
-        try:
-            hints = typing.get_type_hints(method, include_extras=True)
-        except Exception:  # unresolvable forward references: fall back to Any
-            hints = {}
+        websocket = websocket_parameter(chainlet_cls)
+        if websocket is not None:
+            return cls(
+                request_model=_http_call_refused(chainlet_cls.__name__),
+                is_async=True,
+                is_stream=False,
+                encode_result=_encode_untyped,
+                websocket=websocket,
+            )
+        hints = run_remote_hints(chainlet_cls.__name__, method)
         fields: dict[str, Any] = {}
         for index, (name, parameter) in enumerate(inspect.signature(method).parameters.items()):
             if index == 0:  # self
@@ -68,6 +78,31 @@ class RunRemoteSpec:
 
 
 _RESULT: Final = "the result of run_remote"
+
+
+def _http_call_refused(chainlet: str) -> type[pydantic.BaseModel]:
+    """The request model of a websocket ``run_remote``: every HTTP call is a 422 that says
+    where the websocket is."""
+
+    message = (
+        f"`{chainlet}.run_remote` takes a websocket: connect a websocket client to "
+        "/websocket instead of calling POST /run_remote"
+    )
+
+    class WebSocketOnly(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(
+            extra="forbid",
+            title=f"{chainlet}WebSocketOnly",
+            json_schema_extra={"description": message + "; every call is refused with 422"},
+        )
+
+        @pydantic.model_validator(mode="before")
+        @classmethod
+        def refuse(cls, _: Any) -> Any:
+            raise ValueError(message)
+
+    WebSocketOnly.__name__ = f"{chainlet}WebSocketOnly"
+    return WebSocketOnly
 
 
 def _result_encoder(returns: Any, is_stream: bool) -> Callable[[Any], bytes]:

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from time import monotonic
 from typing import Any, Final, Literal
 
 import anyio
 from starlette.types import Receive, Send
 
-from chains_runtime.protocol import END_FRAME, encode_data_frame
+from chains_runtime import binary
+from chains_runtime.protocol import (
+    END_FRAME,
+    MSGPACK_STREAM_CONTENT_TYPE,
+    STREAM_CONTENT_TYPE,
+    ErrorDetail,
+    encode_data_frame,
+    encode_error_frame,
+)
 from chains_runtime.server.asgi import Headers, wait_for_disconnect
 
 StreamOutcome = Literal["complete", "error", "disconnected"]
@@ -23,6 +32,30 @@ StreamOutcome = Literal["complete", "error", "disconnected"]
 COMPLETE: Final[StreamOutcome] = "complete"
 ERROR: Final[StreamOutcome] = "error"
 DISCONNECTED: Final[StreamOutcome] = "disconnected"
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How a stream's frames are written: NDJSON lines, or length-prefixed MessagePack."""
+
+    content_type: tuple[bytes, bytes]
+    data: Callable[[Any], bytes]
+    end: bytes
+    error: Callable[[ErrorDetail], bytes]
+
+
+NDJSON_FRAMING: Final = Framing(
+    (b"content-type", STREAM_CONTENT_TYPE.encode("latin-1")),
+    encode_data_frame,
+    END_FRAME,
+    encode_error_frame,
+)
+MSGPACK_FRAMING: Final = Framing(
+    (b"content-type", MSGPACK_STREAM_CONTENT_TYPE.encode("latin-1")),
+    binary.encode_data_frame,
+    binary.END_FRAME,
+    binary.encode_error_frame,
+)
 
 
 async def send_stream(
@@ -35,8 +68,9 @@ async def send_stream(
     finished: Callable[[], None],
     deadline: float | None = None,
     expired: Callable[[], Exception] | None = None,
+    framing: Framing = NDJSON_FRAMING,
 ) -> StreamOutcome:
-    """Send ``stream`` as the response body; says how it ended.
+    """Send ``stream`` as the response body, in ``framing``; says how it ended.
 
     An exception from the stream (or an item that cannot be encoded) becomes the error frame
     ``error_frame(exc)`` and no end frame is sent, so a failed stream never looks complete.
@@ -54,7 +88,7 @@ async def send_stream(
 
         watcher.start_soon(stop_when_gone)
         outcome = await _send_frames(
-            stream, send, headers, error_frame, finished, deadline, expired
+            stream, send, headers, error_frame, finished, deadline, expired, framing
         )
         watcher.cancel_scope.cancel()
     return outcome
@@ -68,18 +102,19 @@ async def _send_frames(
     finished: Callable[[], None],
     deadline: float | None,
     expired: Callable[[], Exception] | None,
+    framing: Framing,
 ) -> StreamOutcome:
     try:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
     except OSError:
         return DISCONNECTED
     iterator = stream.__aiter__()
-    last, outcome = END_FRAME, COMPLETE
+    encode, last, outcome = framing.data, framing.end, COMPLETE
     ends_at = math.inf if deadline is None else anyio.current_time() + deadline - monotonic()
     with anyio.CancelScope(deadline=ends_at) as scope:
         while True:
             try:  # only the user's stream and the encoding: a failure here is the stream's
-                frame = encode_data_frame(await iterator.__anext__())
+                frame = encode(await iterator.__anext__())
             except StopAsyncIteration:
                 break
             except Exception as exc:
