@@ -23,7 +23,7 @@ from chains_runtime.server import ServerConfig, create_app
 from chains_runtime.server.http_protocol import limited_protocol
 from chains_runtime.server.limits import ServerLimits
 from chains_runtime.server.signature import RunRemoteSpec
-from chains_runtime.server.websocket_options import websocket_options
+from chains_runtime.server.websocket_options import connection_room_warning, websocket_options
 from chains_runtime.websocket import refuse_websocket_dependency
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -441,3 +441,27 @@ def test_serve_refuses_a_misshapen_websocket_run_remote_before_listening(tmp_pat
     assert result.returncode == 2, result.stderr
     assert "takes the websocket `websocket` and other parameters" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_too_few_connections_for_the_websockets_is_a_start_up_warning() -> None:
+    servers = ServedChainlets()
+    try:
+        served = servers.start(
+            "tests/test_runtime_websocket.py:WsEcho",
+            {"chainlet": "WsEcho", "is_entrypoint": True},
+            env={"CHAINS_MAX_CONNECTIONS": "40"},
+        )
+        served.wait_for_line(
+            r"warning: --max-connections 40 leaves room for 0 connection\(s\) besides the 65 "
+            r"websockets .* give at least 81"
+        )
+    finally:
+        servers.stop_all()
+
+
+def test_the_default_limits_leave_room_besides_the_websockets() -> None:
+    config = ServerConfig()
+    assert connection_room_warning(config, ServerLimits()) is None
+    assert connection_room_warning(config, ServerLimits(max_connections=81)) is None
+    warning = connection_room_warning(config, ServerLimits(max_connections=80))
+    assert warning is not None and "leaves room for 15 connection(s)" in warning

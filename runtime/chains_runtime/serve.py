@@ -50,7 +50,7 @@ from chains_runtime.server.http_protocol import limited_protocol
 from chains_runtime.server.limits import add_limit_arguments, fit_to_fd_limit, limits_from
 from chains_runtime.server.process import ChainletServer
 from chains_runtime.server.signature import RunRemoteSpec
-from chains_runtime.server.websocket_options import websocket_options
+from chains_runtime.server.websocket_options import connection_room_warning, websocket_options
 from chains_runtime.stubs import RemoteStubProvider
 from chains_runtime.wiring import ChainletWiring, load_wiring, parse_wiring
 
@@ -197,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sockets = [inherited_socket(args.fd)] if args.fd is not None else None
         limits_from(args, os.environ)  # a bad flag or variable fails before the import
         chainlet_cls = load_chainlet(args.target)
-        RunRemoteSpec.from_chainlet(chainlet_cls)  # a run_remote it cannot serve: said here
+        # a run_remote it cannot serve: said here
+        is_websocket = RunRemoteSpec.from_chainlet(chainlet_cls).websocket is not None
         limits = limits_from(args, os.environ, chainlet_cls.remote_config.options)
         wiring = piped if piped is not None else load_wiring()
         provider = RemoteStubProvider(chainlet_cls, wiring)
@@ -220,6 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     limits, fd_warning = fit_to_fd_limit(limits)
     if fd_warning is not None:
         print(f"chains_runtime.serve: warning: {fd_warning}", file=sys.stderr)
+    room_warning = connection_room_warning(config, limits) if is_websocket else None
+    if room_warning is not None:
+        print(f"chains_runtime.serve: warning: {room_warning}", file=sys.stderr)
     uvicorn_config = uvicorn.Config(
         app,
         host=args.host or "127.0.0.1",

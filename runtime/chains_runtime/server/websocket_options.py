@@ -26,10 +26,13 @@ from typing import Any, Final
 
 from chains_runtime.definitions import ChainletOptions
 from chains_runtime.server.config import ServerConfig
+from chains_runtime.server.limits import ServerLimits
 from chains_runtime.server.websocket_flow import FlowControlledWebSocketProtocol
 
 WEBSOCKET_IMPLEMENTATION: Final = FlowControlledWebSocketProtocol
 DEFAULT_PING_SEC: Final = 20.0
+SPARE_CONNECTIONS: Final = 16
+"""Connections ``--max-connections`` should leave besides the websockets the gate may hold."""
 
 
 def websocket_options(config: ServerConfig, options: ChainletOptions) -> dict[str, Any]:
@@ -47,3 +50,19 @@ def websocket_options(config: ServerConfig, options: ChainletOptions) -> dict[st
         "ws_ping_interval": DEFAULT_PING_SEC if interval is None else float(interval),
         "ws_ping_timeout": DEFAULT_PING_SEC if timeout is None else float(timeout),
     }
+
+
+def connection_room_warning(config: ServerConfig, limits: ServerLimits) -> str | None:
+    """A warning when the websockets the gate may hold (running and queued) could take every
+    connection: an open websocket is never closed to make room, so ``/healthz`` and
+    ``/readyz`` would go unanswered. None when there is room."""
+    held = config.predict_concurrency + config.queue_size
+    if limits.max_connections >= held + SPARE_CONNECTIONS:
+        return None
+    return (
+        f"--max-connections {limits.max_connections} leaves room for "
+        f"{max(0, limits.max_connections - held)} connection(s) besides the {held} websockets "
+        f"this chainlet may hold (predict_concurrency {config.predict_concurrency} + "
+        f"queue_size {config.queue_size}); open websockets are never closed to make room, so "
+        f"health probes could go unanswered: give at least {held + SPARE_CONNECTIONS}"
+    )
