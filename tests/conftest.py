@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
+from chains_runtime.chainlet import ChainletBase
+from chains_runtime.server import ServerConfig
 
 from tests.deploy_helpers import require_docker
 from tests.e2e.compose_chain import BASE_IMAGE
-from tests.server_helpers import ServedChainlets
+from tests.server_helpers import ServedChainlets, ThreadedServer
 
 
 @pytest.fixture
@@ -30,3 +33,24 @@ def docker_client() -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., httpx.Client]]:
+    """``serve(ChainletClass, **server_config)``: the class served by a real uvicorn in a thread,
+    and a client of it; servers stop and clients close when the test ends."""
+    servers: list[ThreadedServer] = []
+    clients: list[httpx.Client] = []
+
+    def start(chainlet_cls: type[ChainletBase], **config: Any) -> httpx.Client:
+        server = ThreadedServer(chainlet_cls, ServerConfig(**config))
+        servers.append(server)
+        client = httpx.Client(base_url=server.url, timeout=10)
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        client.close()
+    for server in servers:
+        server.stop()

@@ -12,7 +12,7 @@ import json
 import logging
 import socket
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,9 @@ import pytest
 from chains_runtime.client import DependencyClient
 from chains_runtime.finite_json import NonFiniteFloatError, non_finite_constant
 from chains_runtime.protocol import SERVICE_TOKEN_HEADER, parse_frame
-from chains_runtime.server import ServerConfig
 from chains_runtime.server.hosts import LOOPBACK_NAMES
 
-from tests.server_helpers import ServedChainlets, ThreadedServer
+from tests.server_helpers import ServedChainlets
 
 TOKEN = "input-safety-token"
 
@@ -65,19 +64,6 @@ class Boom(chains.ChainletBase):
     async def run_remote(self) -> int:
         raise ValueError("kaput")
 
-
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    servers: list[ThreadedServer] = []
-
-    def start(chainlet_cls: type[chains.ChainletBase], **config: Any) -> httpx.Client:
-        server = ThreadedServer(chainlet_cls, ServerConfig(**config))
-        servers.append(server)
-        return httpx.Client(base_url=server.url, timeout=10)
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def _post(client: httpx.Client, body: bytes, **headers: str) -> httpx.Response:

@@ -4,16 +4,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import chains_runtime as chains
-import httpx
 import pytest
 from chains_runtime.model_base import is_model
 from chains_runtime.protocol import END_FRAME
-from chains_runtime.server import ServerConfig
-
-from tests.server_helpers import ThreadedServer
 
 
 class Counter(chains.ModelBase):
@@ -40,19 +36,6 @@ class Plain(chains.ModelBase):
     async def predict(self, x: float) -> float:
         return x * 2
 
-
-@pytest.fixture
-def serve() -> Iterator[object]:
-    servers: list[ThreadedServer] = []
-
-    def start(model_cls: type[chains.ModelBase], **config: object) -> httpx.Client:
-        server = ThreadedServer(model_cls, ServerConfig(**config))  # type: ignore[arg-type]
-        servers.append(server)
-        return httpx.Client(base_url=server.url, timeout=10)
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def test_predict_is_served_at_predict_and_run_remote(serve) -> None:  # type: ignore[no-untyped-def]

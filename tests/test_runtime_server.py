@@ -91,19 +91,6 @@ class WithSecret(chains.ChainletBase):
         return self._token
 
 
-@pytest.fixture
-def serve() -> Iterator[object]:
-    servers: list[ThreadedServer] = []
-
-    def start(chainlet_cls: type[chains.ChainletBase], **config: object) -> httpx.Client:
-        server = ThreadedServer(chainlet_cls, ServerConfig(**config))  # type: ignore[arg-type]
-        servers.append(server)
-        return httpx.Client(base_url=server.url, timeout=10)
-
-    yield start
-    for server in servers:
-        server.stop()
-
 
 def _error(response: httpx.Response) -> dict[str, object]:
     body = response.json()

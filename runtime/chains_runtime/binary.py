@@ -33,6 +33,7 @@ from chains_runtime.protocol import (
     ErrorDetail,
     ProtocolError,
     decode_json_answer,
+    media_type,
 )
 from chains_runtime.pydantic_numpy import NumpyArrayField, binary_map
 
@@ -170,9 +171,7 @@ def decode_answer(content: bytes, content_type: str | None, source: str) -> Any:
     """The answer of a binary call from ``source``: MessagePack, unless its content type says
     JSON (a peer may answer JSON); empty is None. Bytes that are neither raise
     ``ProtocolError``."""
-    if content_type is not None and content_type.split(";", 1)[0].strip().lower() == (
-        JSON_CONTENT_TYPE
-    ):
+    if media_type(content_type) == JSON_CONTENT_TYPE:
         return decode_json_answer(content, source)
     if not content:
         return None

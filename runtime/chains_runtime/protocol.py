@@ -172,6 +172,11 @@ class RemoteChainletError(GenericRemoteException):
         return text
 
 
+def media_type(content_type: str | None) -> str:
+    """The media type of a ``content-type`` value, lower-cased, without its parameters."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
 def encode_json(value: Any, what: str = "the value") -> bytes:
     """Encode arguments or a result once, as compact JSON (pydantic models included).
 

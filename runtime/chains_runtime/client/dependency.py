@@ -50,6 +50,7 @@ from chains_runtime.protocol import (
     RemoteChainletError,
     decode_json_answer,
     encode_json,
+    media_type,
     parse_error_envelope,
 )
 
@@ -251,7 +252,7 @@ class DependencyClient:
         response, timeout = await self._open_stream(body, request_id, timeout_sec, accept)
         items = 0
         frames: FrameReader | BinaryFrameReader
-        if _media_type(response.header("content-type")) == MSGPACK_STREAM_CONTENT_TYPE:
+        if media_type(response.header("content-type")) == MSGPACK_STREAM_CONTENT_TYPE:
             frames = BinaryFrameReader(self.name, self.url, self.max_frame_bytes)
         else:
             frames = FrameReader(self.name, self.url, self.max_frame_bytes)
@@ -447,10 +448,6 @@ async def _drain(response: Response, timeout_sec: float) -> None:
             pass
     except (TimeoutError, TransportError):
         pass  # the connection is closed instead
-
-
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def _time_left(deadline: float | None, delay: float) -> bool:

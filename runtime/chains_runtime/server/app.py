@@ -110,8 +110,6 @@ its call was queued or running (the call is then cancelled)."""
 _METRICS_CONTENT_TYPE_HEADER = (b"content-type", METRICS_CONTENT_TYPE.encode("latin-1"))
 _GET_METHODS = frozenset({"GET", "HEAD"})
 _DEADLINE_KEY = DEADLINE_HEADER.encode("latin-1")
-_JSON_TYPE = JSON_CONTENT_TYPE.encode("latin-1")
-"""What JSON callers send, checked before parsing any other form of the header."""
 _JSON_ACCEPT = JSON_CONTENT_TYPE.encode("latin-1")
 
 
@@ -309,7 +307,7 @@ class ChainletApp:
                 deadline = monotonic() + budget
         binary = False  # a MessagePack body (server.negotiation)
         request_type = headers.get(b"content-type")
-        if request_type != _JSON_TYPE and not is_json_content_type(request_type):
+        if not is_json_content_type(request_type):
             binary = is_msgpack_content_type(request_type)
             if not binary:
                 message = (

@@ -25,9 +25,12 @@ def is_json_content_type(value: bytes | None) -> bool:
     ``charset`` allowed, case ignored)."""
     if value == _JSON_MEDIA_TYPE:
         return True
-    if value is None:
-        return False
-    return value.split(b";", 1)[0].strip().lower() == _JSON_MEDIA_TYPE
+    return value is not None and media_type_of(value) == _JSON_MEDIA_TYPE
+
+
+def media_type_of(value: bytes) -> bytes:
+    """The media type of a ``content-type`` header value, lower-cased, without parameters."""
+    return value.split(b";", 1)[0].strip().lower()
 
 
 def header_value(scope: Scope, name: bytes) -> bytes | None:

@@ -20,6 +20,7 @@ from chains_runtime.protocol import (
     OCTET_STREAM_CONTENT_TYPE,
     STREAM_CONTENT_TYPE,
 )
+from chains_runtime.server.asgi import media_type_of
 
 _MSGPACK_REQUEST_TYPES: Final = frozenset(
     {MSGPACK_CONTENT_TYPE.encode("latin-1"), OCTET_STREAM_CONTENT_TYPE.encode("latin-1")}
@@ -38,7 +39,7 @@ def is_msgpack_content_type(value: bytes | None) -> bool:
     ignored)."""
     if value is None:
         return False
-    return value.split(b";", 1)[0].strip().lower() in _MSGPACK_REQUEST_TYPES
+    return media_type_of(value) in _MSGPACK_REQUEST_TYPES
 
 
 def answers_binary(accept: bytes | None, request_is_binary: bool) -> bool:
