@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from chains_runtime.contract import CONFIG_ENV, READINESS_PATH
 
 from benchmarks.chain_speed import (
     DATA,
@@ -71,7 +72,7 @@ def start_chain(stack: ExitStack, log_dir: Path, entry: str, leaf: str) -> str:
     processes = []
     for name, (port, wiring) in wirings.items():
         env = _clean_env()
-        env["CHAINS_CONFIG"] = json.dumps(wiring)
+        env[CONFIG_ENV] = json.dumps(wiring)
         command = [sys.executable, "-m", "chains_runtime.serve", f"{BINARY_CHAIN}:{name}"]
         command += ["--port", str(port), "--log-level", "warning"]
         processes.append(stack.enter_context(_process(command, log_dir, name, env)))
@@ -96,7 +97,7 @@ def start_chain(stack: ExitStack, log_dir: Path, entry: str, leaf: str) -> str:
 
 def _ready(port: int) -> bool:
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2.0).status_code == 200
+        return httpx.get(f"http://127.0.0.1:{port}{READINESS_PATH}", timeout=2.0).status_code == 200
     except httpx.HTTPError:
         return False
 

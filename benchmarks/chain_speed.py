@@ -42,6 +42,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from chains_runtime.contract import CONFIG_ENV
+
 DATA = Path(__file__).resolve().parent / "data"
 SPEED_CHAIN = DATA / "speed_chain.py"
 BARE_CHAIN = DATA / "bare_chain.py"
@@ -227,7 +229,7 @@ def _start_ours_directly(
     processes = []
     for name, (port, wiring) in wirings.items():
         env = _clean_env()
-        env["CHAINS_CONFIG"] = json.dumps(wiring)
+        env[CONFIG_ENV] = json.dumps(wiring)
         command = [sys.executable, "-m", "chains_runtime.serve", f"{SPEED_CHAIN}:{name}"]
         command += ["--port", str(port), "--log-level", "warning"]  # as chains-run does
         processes.append(stack.enter_context(_process(command, log_dir, f"ours-{name}", env)))

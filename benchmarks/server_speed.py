@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from chains_runtime.contract import CONFIG_ENV, READINESS_PATH
 
 from benchmarks.chain_speed import (
     BARE_CHAIN,
@@ -79,7 +80,7 @@ AGAINST_TARGET = 0.9
 def _ours(port: int, runtime: Path | None = None) -> tuple[list[str], dict[str, str]]:
     """Our leaf server; with ``runtime``, the ``chains_runtime`` of that folder serves it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINS_")}
-    env["CHAINS_CONFIG"] = json.dumps({"chainlet": "Upper", "is_entrypoint": True})
+    env[CONFIG_ENV] = json.dumps({"chainlet": "Upper", "is_entrypoint": True})
     if runtime is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(runtime), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "chains_runtime.serve", f"{SPEED_CHAIN}:Upper"]
@@ -111,7 +112,7 @@ def _server(command: list[str], env: dict[str, str], url: str) -> Iterator[int]:
             if process.poll() is not None:
                 raise SystemExit(f"server exited with {process.returncode}: {' '.join(command)}")
             try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(url + READINESS_PATH, timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

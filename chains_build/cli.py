@@ -173,6 +173,8 @@ def _plan(result: LintResult, path: Path, options: BuildOptions) -> PlannedChain
 
 
 def _build(planned: PlannedChain, out: Path, push: str | None, *, images: bool) -> int:
+    from chains_runtime.contract import SERVICE_TOKEN_ENV
+
     from chains_build.chain_json import render_chain_json
     from chains_build.compose import render_compose
     from chains_build.contexts import build_contexts, write_context
@@ -180,7 +182,6 @@ def _build(planned: PlannedChain, out: Path, push: str | None, *, images: bool) 
     from chains_build.images import build_images, check_registry
     from chains_build.k8s import render_manifests
     from chains_build.output import check_replaceable, write_atomically
-    from chains_build.runtime_contract import SERVICE_TOKEN_ENV
 
     check_replaceable(out)
     _check_not_copied(planned, out)

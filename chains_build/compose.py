@@ -27,16 +27,20 @@ from __future__ import annotations
 import math
 from pathlib import PurePosixPath
 
-from chains_build import yaml_text
-from chains_build.deploy_options import LOOPBACK, STOP_GRACE_SECONDS, WEIGHTS_DIR
-from chains_build.k8s.sizing import shm_size
-from chains_build.plan import APP_UID, ChainletPlan, ChainPlan, Resources
-from chains_build.runtime_contract import (
+from chains_runtime.contract import (
+    ALLOWED_HOSTS_ENV,
     API_KEY_ENV,
     CONFIG_ENV,
     READINESS_PATH,
     SECRET_ENV_PREFIX,
     SERVICE_TOKEN_ENV,
+)
+
+from chains_build import yaml_text
+from chains_build.deploy_options import LOOPBACK, STOP_GRACE_SECONDS, WEIGHTS_DIR
+from chains_build.k8s.sizing import shm_size
+from chains_build.plan import APP_UID, ChainletPlan, ChainPlan, Resources
+from chains_build.runtime_contract import (
     chain_secret_keys,
     checked_secret_keys,
     needs_service_token,
@@ -46,8 +50,6 @@ from chains_build.runtime_contract import (
 from chains_lint.model.memory_quantity import parse_memory
 
 NETWORK = "chain"
-ALLOWED_HOSTS_ENV = "CHAINS_ALLOWED_HOSTS"
-"""``chains_runtime.wiring.ALLOWED_HOSTS_ENV``: the ``Host`` names a server answers."""
 SECRETS_DIR = PurePosixPath("/run/secrets")
 """Where Compose mounts file secrets."""
 SECRETS_FOLDER = "secrets"

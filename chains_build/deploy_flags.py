@@ -6,6 +6,8 @@ import argparse
 import ipaddress
 import re
 
+from chains_runtime.contract import API_KEY_ENV
+
 from chains_build.deploy_options import DeployOptions
 from chains_lint.errors import UsageError
 from chains_lint.model.memory_quantity import parse_memory
@@ -26,7 +28,7 @@ def add_deploy_flags(parser: argparse.ArgumentParser) -> None:
         metavar="ADDR",
         default="127.0.0.1",
         help="host address Compose publishes the entrypoint on (default 127.0.0.1; any other "
-        "address makes Compose require CHAINS_API_KEY)",
+        f"address makes Compose require {API_KEY_ENV})",
     )
     group.add_argument("--replicas", type=int, default=1, metavar="N", help="replicas (default 1)")
     group.add_argument(

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from itertools import groupby
 from pathlib import PurePosixPath
 
+from chains_runtime.contract import LIVENESS_PATH
+
 from chains_build import python_env
 from chains_build.deploy_options import WEIGHTS_DIR
 from chains_build.plan import APP_DIR, APP_UID, ChainletPlan, ChainPlan
@@ -29,7 +31,6 @@ USER_REQUIREMENTS = "requirements.txt"
 SERVER_MODULE = "chainlet_server.py"
 RUNTIME_PACKAGE = "chains_runtime"
 USER_NAME = "chains"
-LIVENESS_PATH = "/healthz"
 
 
 

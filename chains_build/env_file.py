@@ -14,7 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
-from chains_build.runtime_contract import SERVICE_TOKEN_ENV
+from chains_runtime.contract import SERVICE_TOKEN_ENV
 
 ENV_FILE = ".env"
 TOKEN_BYTES = 32

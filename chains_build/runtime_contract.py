@@ -4,7 +4,7 @@ The runtime (``chains_runtime.serve``) reads its wiring from ``CHAINS_CONFIG`` (
 ``CHAINS_CONFIG_FILE``, the service token from ``CHAINS_SERVICE_TOKEN``, the entrypoint's
 optional API key from ``CHAINS_API_KEY`` and each secret from ``CHAINS_SECRET_<key>`` or else
 the file ``<secrets_dir>/<key>``; it answers
-``/healthz`` once it listens and ``/healthz`` once the chainlet's ``__init__`` has returned.
+``/healthz`` once it listens and ``/readyz`` once the chainlet's ``__init__`` has returned.
 """
 
 from __future__ import annotations
@@ -13,19 +13,18 @@ import json
 import re
 from pathlib import PurePosixPath
 
+from chains_runtime.contract import (
+    API_KEY_ENV,
+    CONFIG_ENV,
+    CONFIG_FILE_ENV,
+    SECRET_ENV_PREFIX,
+    SERVICE_TOKEN_ENV,
+)
+
 from chains_build.errors import BuildError
 from chains_build.plan import APP_DIR, ChainletPlan, ChainPlan
 
-CONFIG_ENV = "CHAINS_CONFIG"
-CONFIG_FILE_ENV = "CHAINS_CONFIG_FILE"
-SERVICE_TOKEN_ENV = "CHAINS_SERVICE_TOKEN"
-API_KEY_ENV = "CHAINS_API_KEY"
-SECRET_ENV_PREFIX = "CHAINS_SECRET_"
-"""``CHAINS_SECRET_<key>`` holds the secret ``<key>``; it wins over the file ``<key>``."""
 RESERVED_ENV = (CONFIG_ENV, CONFIG_FILE_ENV, SERVICE_TOKEN_ENV, API_KEY_ENV)
-
-LIVENESS_PATH = "/healthz"
-READINESS_PATH = "/readyz"
 
 STARTUP_GRACE_SECONDS = 900
 """How long a chainlet may take to become ready (its ``__init__`` loads models) before the
@@ -44,7 +43,10 @@ def wiring_config(
     plan: ChainPlan, chainlet: ChainletPlan, *, secrets_dir: PurePosixPath
 ) -> dict[str, object]:
     """The ``CHAINS_CONFIG`` object of ``chainlet``: no token or key, those are secrets."""
-    config: dict[str, object] = {
+    # Imported here: pydantic costs about 100 ms of start-up that only writing wiring needs.
+    from chains_runtime.wiring import WiringError, deployment_wiring
+
+    fields: dict[str, object] = {
         "chainlet": chainlet.class_name,
         "is_entrypoint": chainlet.is_entrypoint,
         "dependencies": {name: plan.dependency_url(name) for name in chainlet.dependencies},
@@ -52,10 +54,16 @@ def wiring_config(
         "predict_concurrency": chainlet.predict_concurrency,
     }
     if chainlet.data_dir is not None:
-        config["data_dir"] = str(APP_DIR / chainlet.data_dir)
+        fields["data_dir"] = str(APP_DIR / chainlet.data_dir)
     if chainlet.run_remote_timeout_sec is not None:
-        config["run_remote_timeout_sec"] = chainlet.run_remote_timeout_sec
-    return config
+        fields["run_remote_timeout_sec"] = chainlet.run_remote_timeout_sec
+    try:
+        return deployment_wiring(**fields)
+    except WiringError as exc:
+        raise BuildError(
+            f"chainlet `{chainlet.class_name}`: the runtime would refuse the wiring the build "
+            f"made for it ({exc}); check the values its `remote_config` sets"
+        ) from None
 
 
 def wiring_json(

@@ -4,8 +4,10 @@ runtime, and that its healthcheck tells a ready chainlet from one that is not.""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import subprocess
+import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -371,14 +373,52 @@ def test_the_examples_compose_files_pass_both_compose_versions(
         assert result.returncode == 0, f"{command}: {result.stderr}"
 
 
-def test_the_contract_names_what_the_runtime_reads() -> None:
-    from chains_runtime import wiring
-    from chains_runtime.server import config
+def _code_strings(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, token) of each string literal in ``path`` that is not a docstring (f-strings
+    included: up to Python 3.11 they are one token)."""
+    tokens = list(tokenize.generate_tokens(io.StringIO(path.read_text("utf-8")).readline))
+    skip = {tokenize.NL, tokenize.COMMENT}
+    for index, token in enumerate(tokens):
+        if token.type != tokenize.STRING:
+            continue
+        before = next((t for t in reversed(tokens[:index]) if t.type not in skip), None)
+        after = next(t for t in tokens[index + 1 :] if t.type not in skip)
+        statement_start = before is None or before.type in (
+            tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT
+        )
+        if statement_start and after.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            continue  # a docstring: prose may name the variables
+        yield token.start[0], token.string
 
-    from chains_build import runtime_contract
 
-    assert runtime_contract.CONFIG_ENV == wiring.CONFIG_ENV
-    assert runtime_contract.CONFIG_FILE_ENV == wiring.CONFIG_FILE_ENV
-    assert runtime_contract.SERVICE_TOKEN_ENV == wiring.SERVICE_TOKEN_ENV
-    assert runtime_contract.API_KEY_ENV == wiring.API_KEY_ENV
-    assert runtime_contract.SECRET_ENV_PREFIX == config.SECRET_ENV_PREFIX
+def test_the_contract_names_are_written_once() -> None:
+    """The runtime reads and the build writes the names of ``chains_runtime.contract``; no
+    other module of ours spells one of them in its code, messages included."""
+    from chains_runtime import contract
+
+    values = {
+        value
+        for name, value in vars(contract).items()
+        if name.isupper() and isinstance(value, str)
+    }
+    assert {"CHAINS_CONFIG", "CHAINS_SECRET_", "/readyz"} <= values
+    project = Path(__file__).resolve().parents[1]
+    exempt = {
+        project / "runtime" / "chains_runtime" / "contract.py",
+        # A FastAPI+httpx chain written without this toolkit, the benchmarks' yardstick.
+        project / "benchmarks" / "data" / "bare_chain.py",
+    }
+    sources = [
+        path
+        for folder in ("chains_build", "runtime", "benchmarks")
+        for path in sorted((project / folder).rglob("*.py"))
+        if path not in exempt
+    ]
+    spelled = [
+        f"{path.relative_to(project)}:{line}: {value}"
+        for path in sources
+        for line, text in _code_strings(path)
+        for value in values
+        if value in text
+    ]
+    assert spelled == []

@@ -33,18 +33,20 @@ else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 import chains_runtime
+import libcst
 import pydantic
 import pytest
 from chains_runtime import definitions
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.memory_quantity import parse_memory as runtime_parse_memory
 from chains_runtime.server.signature import RunRemoteSpec
-from chains_runtime.wiring import ChainletWiring, parse_wiring
+from chains_runtime.wiring import ChainletWiring, WiringError, deployment_wiring, parse_wiring
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from chains_build.errors import BuildError
 from chains_build.instance_types import GPU_MODELS, GPU_NODE_PRODUCTS
-from chains_build.runtime_contract import wiring_config
+from chains_build.runtime_contract import wiring_config, wiring_json
 from chains_lint.model import types as model_types
 from chains_lint.model.accelerators import ACCELERATORS
 from chains_lint.model.depends_options import OPTION_NAMES, RUNTIME_OPTION_DEFAULTS
@@ -306,6 +308,89 @@ def test_the_build_writes_wiring_the_runtime_accepts(chain: str) -> None:
         assert wiring.model_dump(mode="json", include=set(config)) == config
 
 
+def test_the_build_refuses_wiring_the_runtime_would_refuse() -> None:
+    plan = planned(REPO / "examples" / "hello" / "chain.py").plan
+    chainlet = dataclasses.replace(plan.chainlets[0], predict_concurrency=0)
+    with pytest.raises(BuildError) as raised:
+        wiring_config(plan, chainlet, secrets_dir=PurePosixPath("/secrets"))
+    message = str(raised.value)
+    assert f"`{chainlet.class_name}`" in message and "predict_concurrency" in message
+
+
+def test_deployment_wiring_needs_no_token_and_writes_only_what_it_is_given() -> None:
+    written = deployment_wiring(chainlet="Leaf", is_entrypoint=False, secrets_dir="/run/s")
+    assert written == {"chainlet": "Leaf", "is_entrypoint": False, "secrets_dir": "/run/s"}
+    with pytest.raises(WiringError, match="requires a service token"):
+        parse_wiring(json.dumps(written), environ={})
+    with pytest.raises(WiringError, match="run_remote_timeout_sec: Input should be greater"):
+        deployment_wiring(chainlet="Leaf", run_remote_timeout_sec=-1)
+    with pytest.raises(WiringError, match="retries: Extra inputs"):
+        deployment_wiring(chainlet="Leaf", retries=3)
+    with pytest.raises(WiringError, match="service_token must not be written"):
+        deployment_wiring(chainlet="Leaf", service_token="s3cr3t")
+
+
+def test_the_wiring_text_is_pinned_whatever_the_host_and_the_insertion_order() -> None:
+    plan = planned(REPO / "examples" / "hello" / "chain.py").plan
+    chainlet = dataclasses.replace(
+        plan.chainlets[0], data_dir="data", run_remote_timeout_sec=600, predict_concurrency=4
+    )
+    text = wiring_json(plan, chainlet, secrets_dir=PurePosixPath("/run/secrets"), indent=None)
+    deps = json.dumps({name: plan.dependency_url(name) for name in chainlet.dependencies})
+    assert text == (
+        f'{{"chainlet":"{chainlet.class_name}","is_entrypoint":'
+        f'{json.dumps(chainlet.is_entrypoint)},"dependencies":{deps.replace(" ", "")},'
+        '"secrets_dir":"/run/secrets","data_dir":"/app/data","predict_concurrency":4,'
+        '"run_remote_timeout_sec":600}'
+    )
+    parsed = parse_wiring(text, environ={"CHAINS_SERVICE_TOKEN": "t"})
+    assert parsed.data_dir == Path("/app/data") and parsed.run_remote_timeout_sec == 600
+
+
+def test_importing_the_wiring_loads_no_server_and_every_public_name_still_resolves() -> None:
+    probe = textwrap.dedent(
+        """
+        import json, sys
+        import chains_runtime.wiring
+        heavy = ("fastapi", "uvicorn", "httpx", "starlette", "chains_runtime.definitions",
+                 "chains_runtime.chainlet", "chains_runtime.context")
+        before = sorted(m for m in heavy if m in sys.modules)
+        import chains_runtime
+        listed = sorted(dir(chains_runtime))
+        public = chains_runtime.__all__
+        names = {name: type(getattr(chains_runtime, name)).__name__ for name in public}
+        print(json.dumps({"before": before, "names": names, "dir": listed}))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["before"] == []
+    assert set(seen["names"]) == set(chains_runtime.__all__)
+    assert seen["names"]["ChainletBase"] == "ABCMeta" and seen["names"]["depends"] == "function"
+    assert set(chains_runtime.__all__) <= set(seen["dir"])  # listed before any was loaded
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        chains_runtime.Nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_the_lazy_package_lists_each_public_name_once_in_all_three_places() -> None:
+    """``__all__``, the table ``__getattr__`` loads from, and the imports type checkers read."""
+    tree = ast.parse((REPO / "runtime" / "chains_runtime" / "__init__.py").read_text("utf-8"))
+    checked_imports: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "_typing.TYPE_CHECKING":
+            for statement in node.body:
+                assert isinstance(statement, ast.ImportFrom) and statement.module is not None
+                for alias in statement.names:
+                    checked_imports[alias.asname or alias.name] = statement.module
+    homes = chains_runtime._HOMES
+    assert checked_imports == homes
+    assert sorted(chains_runtime.__all__) == sorted(homes)
+    assert len(set(chains_runtime.__all__)) == len(chains_runtime.__all__)
+
+
 # -- libcst --------------------------------------------------------------------------------------
 
 
@@ -330,6 +415,26 @@ def test_the_linter_uses_no_private_libcst_name() -> None:
         if _PRIVATE_LIBCST.search(line)
     ]
     assert found == []
+
+
+def test_reading_the_mro_answers_as_issubclass_for_every_libcst_node_class() -> None:
+    """``walk.derives_from`` assumes libcst registers no virtual subclasses on its ABCs: for
+    every pair of libcst node classes, ``issubclass`` and the MRO agree."""
+    from chains_lint.model.walk import TOKEN_BASES, derives_from
+
+    node_classes = [
+        value
+        for value in vars(libcst).values()
+        if isinstance(value, type) and issubclass(value, libcst.CSTNode)
+    ]
+    assert len(node_classes) > 150 and set(TOKEN_BASES) <= set(node_classes)
+    wrong = [
+        f"{cls.__name__} / {base.__name__}"
+        for cls in node_classes
+        for base in node_classes
+        if derives_from(cls, frozenset({base})) != issubclass(cls, base)
+    ]
+    assert wrong == []
 
 
 # -- annotations the server cannot resolve -----------------------------------------------------

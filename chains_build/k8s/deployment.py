@@ -27,6 +27,14 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from chains_runtime.contract import (
+    API_KEY_ENV,
+    CONFIG_FILE_ENV,
+    LIVENESS_PATH,
+    READINESS_PATH,
+    SERVICE_TOKEN_ENV,
+)
+
 from chains_build import yaml_text
 from chains_build.deploy_options import (
     PRE_STOP_SECONDS,
@@ -48,16 +56,7 @@ from chains_build.k8s.names import (
 )
 from chains_build.k8s.sizing import ephemeral_request, shm_size, weights_claim_name
 from chains_build.plan import APP_UID, SECRETS_DIR, ChainletPlan, ChainPlan, Resources
-from chains_build.runtime_contract import (
-    API_KEY_ENV,
-    CONFIG_FILE_ENV,
-    LIVENESS_PATH,
-    READINESS_PATH,
-    SERVICE_TOKEN_ENV,
-    checked_secret_keys,
-    needs_service_token,
-    user_environment,
-)
+from chains_build.runtime_contract import checked_secret_keys, needs_service_token, user_environment
 
 CONTAINER_NAME = "chainlet"
 CONFIG_DIR = PurePosixPath("/etc/chains")

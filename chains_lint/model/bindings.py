@@ -4,6 +4,9 @@ Collected from the module's top-level statements (into ``if`` / ``try`` / ``with
 ``while`` blocks, not into function or class bodies): assignments and unpacking, ``for`` and
 ``with ... as`` targets, ``except ... as``, imports, ``def`` and ``class`` names, plus every name
 declared ``global`` anywhere. None when any name may be bound (``from x import *``).
+
+A name bound only inside ``if TYPE_CHECKING:`` exists for type checkers, never when the module
+runs: ``type_checking_only_names`` gives those.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 _BINDINGS: weakref.WeakKeyDictionary[ModuleInfo, frozenset[str] | None] = (
     weakref.WeakKeyDictionary()
 )
+_TYPE_CHECKING_ONLY: weakref.WeakKeyDictionary[ModuleInfo, frozenset[str]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def module_bindings(module: ModuleInfo) -> frozenset[str] | None:
@@ -36,6 +42,21 @@ def module_bindings(module: ModuleInfo) -> frozenset[str] | None:
     return found
 
 
+def type_checking_only_names(module: ModuleInfo) -> frozenset[str]:
+    """Names the module binds only in the body of an ``if TYPE_CHECKING:`` at module level
+    (not also elsewhere, nor in that ``if``'s ``else``); empty with a star import."""
+    found = _TYPE_CHECKING_ONLY.get(module)
+    if found is None:
+        found = frozenset()
+        everything = module_bindings(module)
+        if module.tree is not None and everything is not None:
+            at_runtime = _Collector(skip_type_checking=True)
+            module.tree.visit(at_runtime)
+            found = everything - at_runtime.names
+        _TYPE_CHECKING_ONLY[module] = found
+    return found
+
+
 def is_defined(module: ModuleInfo, name: str, scope: Iterable[str] = ()) -> bool:
     """Whether ``name`` can be bound when the module runs: in ``scope`` (e.g. a class body),
     at module level, or a builtin. True when the module's names cannot be known."""
@@ -44,10 +65,18 @@ def is_defined(module: ModuleInfo, name: str, scope: Iterable[str] = ()) -> bool
 
 
 class _Collector(cst.CSTVisitor):
-    def __init__(self) -> None:
+    def __init__(self, *, skip_type_checking: bool = False) -> None:
         self.names: set[str] = set()
         self.star_import = False
         self._depth = 0  # inside a function or class body
+        self._skip_type_checking = skip_type_checking
+
+    def visit_If(self, node: cst.If) -> bool:
+        if self._skip_type_checking and not self._depth and _is_type_checking(node.test):
+            if node.orelse is not None:
+                node.orelse.visit(self)
+            return False
+        return True
 
     def _scope(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
         if self._depth == 0:
@@ -126,6 +155,17 @@ def _targets(node: cst.CSTNode) -> Iterator[str]:
             yield from _targets(element.value)
     elif isinstance(node, cst.StarredElement):
         yield from _targets(node.value)
+
+
+def _is_type_checking(test: cst.BaseExpression) -> bool:
+    """``TYPE_CHECKING`` or ``<module>.TYPE_CHECKING`` (``typing.TYPE_CHECKING``)."""
+    if isinstance(test, cst.Name):
+        return test.value == "TYPE_CHECKING"
+    return (
+        isinstance(test, cst.Attribute)
+        and test.attr.value == "TYPE_CHECKING"
+        and isinstance(test.value, cst.Name)
+    )
 
 
 def _dotted_head(node: cst.BaseExpression) -> str:

@@ -42,6 +42,7 @@ _CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 # libcst's abstract node classes is slow, and the walk asks millions of times.
 _NOT_A_NODE, _NODE, _TOKEN = 0, 1, 2
 _KIND_OF_TYPE: dict[type, int] = {}
+_TOKEN_BASE_SET = frozenset(TOKEN_BASES)
 
 # Nodes that open a new scope: a ``yield`` or ``await`` inside them belongs to them.
 SCOPE_NODES: tuple[type[cst.CSTNode], ...] = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -57,12 +58,22 @@ def _fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return names
 
 
+def derives_from(value_type: type, bases: frozenset[type]) -> bool:
+    """``issubclass(value_type, tuple(bases))``, read from the MRO.
+
+    libcst's node classes are ABCs: ``issubclass`` against one that is not among a
+    type's bases scans every subclass of it, which costs milliseconds per new type.
+    libcst registers no virtual subclasses, so the MRO gives the same answer.
+    """
+    return not bases.isdisjoint(value_type.__mro__)
+
+
 def _kind(value_type: type) -> int:
     kind = _KIND_OF_TYPE.get(value_type)
     if kind is None:
-        if not issubclass(value_type, cst.CSTNode):
+        if cst.CSTNode not in value_type.__mro__:
             kind = _NOT_A_NODE
-        elif issubclass(value_type, TOKEN_BASES):
+        elif derives_from(value_type, _TOKEN_BASE_SET):
             kind = _TOKEN
         else:
             kind = _NODE

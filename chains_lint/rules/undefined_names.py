@@ -1,4 +1,5 @@
 """CH003 and CH260 (truss profile): what makes truss's import of a chain file fail outright.
+CH206 (all profiles): an annotation naming what exists only for type checkers.
 
 truss imports the chain file to validate it: a class whose base is never imported or defined
 raises ``NameError``, and so does a ``run_remote`` annotation naming something undefined
@@ -11,14 +12,15 @@ profile they are errors, and CH202 leaves them to CH260.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
 import libcst as cst
 
 from chains_lint.diagnostics import Diagnostic, Span
-from chains_lint.model.bindings import is_defined
+from chains_lint.model.bindings import is_defined, type_checking_only_names
 from chains_lint.model.module import ModuleInfo
 from chains_lint.model.types import Chainlet, ClassInfo, TypeExpr, TypeKind
-from chains_lint.rules.base import Rule, RuleContext
+from chains_lint.rules.base import Example, Rule, RuleContext
 
 
 def _head_name(node: cst.BaseExpression) -> cst.Name | None:
@@ -199,4 +201,94 @@ class Hello(chains.ChainletBase):
                     )
 
 
-RULES: tuple[type[Rule], ...] = (TrussUndefinedBaseClass, TrussUndefinedAnnotation)
+class TypeCheckingOnlyAnnotation(Rule):
+    code = "CH206"
+    name = "io-type-only-for-type-checkers"
+    summary = (
+        "Reports a `run_remote` annotation naming something imported only under "
+        "`if TYPE_CHECKING:`."
+    )
+    why = """
+A name bound only inside `if TYPE_CHECKING:` exists for mypy and pyright, never
+when the chain runs. The server resolves the annotations of `run_remote` when it
+starts, to validate every argument against its type, so it refuses to start and
+names the annotation; a chainlet that calls this one resolves its return type the
+same way. Without `from __future__ import annotations`, importing the file
+already raises `NameError`.
+"""
+    fix = "Import the type at the top level of the module, outside `if TYPE_CHECKING:`."
+    bad: ClassVar[Example] = {
+        "chain.py": """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import truss_chains as chains
+
+if TYPE_CHECKING:
+    from schemas import Order
+
+
+class Checkout(chains.ChainletBase):
+    async def run_remote(self, order: Order) -> str:
+        return order.sku
+""",
+        "schemas.py": """
+import pydantic
+
+
+class Order(pydantic.BaseModel):
+    sku: str
+""",
+    }
+    bad_span = (12, 39, 12, 44)
+    good: ClassVar[Example] = {
+        "chain.py": """
+import truss_chains as chains
+
+from schemas import Order
+
+
+class Checkout(chains.ChainletBase):
+    async def run_remote(self, order: Order) -> str:
+        return order.sku
+""",
+        "schemas.py": """
+import pydantic
+
+
+class Order(pydantic.BaseModel):
+    sku: str
+""",
+    }
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        hidden = type_checking_only_names(ctx.module)
+        if not hidden:
+            return
+        for chainlet in ctx.chainlets:
+            function = chainlet.run_remote
+            if function is None or chainlet.run_remote_owner != chainlet.qualified:
+                continue
+            scope = _class_scope(chainlet.cls)
+            for label, annotation in _annotations(chainlet):
+                for expr in annotation.walk():
+                    if expr.kind not in (TypeKind.NAME, TypeKind.SUBSCRIPT):
+                        continue
+                    head = _head_name(expr.node)
+                    if head is None or head.value not in hidden or head.value in scope:
+                        continue
+                    yield self.diagnostic(
+                        expr.span,
+                        f"{label} uses `{head.value}`, which is imported only under "
+                        "`if TYPE_CHECKING:`, so it does not exist when the chain runs: the "
+                        "server cannot resolve the annotation and refuses to start; import "
+                        f"`{head.value}` at the top level of the module",
+                    )
+
+
+RULES: tuple[type[Rule], ...] = (
+    TrussUndefinedBaseClass,
+    TrussUndefinedAnnotation,
+    TypeCheckingOnlyAnnotation,
+)

@@ -40,6 +40,7 @@ import uvicorn
 
 from chains_runtime.chain_file import find_chainlet, load_module
 from chains_runtime.chainlet import ChainletBase
+from chains_runtime.contract import CONFIG_ENV, CONFIG_FILE_ENV
 from chains_runtime.errors import ChainsError, ChainsUsageError
 from chains_runtime.lifeline import ParentGoneError, die_with_parent
 from chains_runtime.server import create_app
@@ -141,7 +142,7 @@ def inherited_socket(fd: int) -> socket.socket:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m chains_runtime.serve",
-        description="Serve one chainlet over HTTP, wired by CHAINS_CONFIG / CHAINS_CONFIG_FILE.",
+        description=f"Serve one chainlet over HTTP, wired by {CONFIG_ENV} / {CONFIG_FILE_ENV}.",
     )
     parser.add_argument("target", help="PATH_OR_MODULE:ClassName, e.g. chain.py:HelloAll")
     parser.add_argument("--host", default=None, help="address to listen on (127.0.0.1)")
@@ -160,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="read the wiring config (JSON) from this inherited file descriptor, after "
-        "--secrets-fd, instead of CHAINS_CONFIG / CHAINS_CONFIG_FILE",
+        f"--secrets-fd, instead of {CONFIG_ENV} / {CONFIG_FILE_ENV}",
     )
     parser.add_argument(
         "--graceful-timeout",

@@ -47,13 +47,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from chains_runtime.contract import (
+    CONFIG_ENV,
+    CONFIG_FILE_ENV,
+    DEFAULT_SECRETS_DIR,
+    SECRET_ENV_PREFIX,
+)
+
 logger = logging.getLogger("chains_runtime.weights")
 
 MARKER_PREFIX = ".chains-weights-"
 MODEL_CACHE_DIR = Path("/app/model_cache")
 """Where truss puts ``ModelRepo(use_volume=True, volume_folder=X)``: ``/app/model_cache/X``."""
-SECRET_ENV_PREFIX = "CHAINS_SECRET_"
-DEFAULT_SECRETS_DIR = Path("/secrets")
 
 
 class WeightsError(RuntimeError):
@@ -171,10 +176,10 @@ def _token(key: object, env: Mapping[str, str]) -> str | None:
 
 
 def _secrets_dir(env: Mapping[str, str]) -> Path:
-    text = env.get("CHAINS_CONFIG")
-    if text is None and env.get("CHAINS_CONFIG_FILE"):
+    text = env.get(CONFIG_ENV)
+    if text is None and env.get(CONFIG_FILE_ENV):
         try:
-            text = Path(env["CHAINS_CONFIG_FILE"]).read_text(encoding="utf-8")
+            text = Path(env[CONFIG_FILE_ENV]).read_text(encoding="utf-8")
         except OSError:
             text = None
     try:

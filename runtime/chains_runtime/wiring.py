@@ -39,25 +39,27 @@ from typing import TYPE_CHECKING
 
 import pydantic
 
-from chains_runtime.context import DeployedServiceDescriptor
+from chains_runtime.contract import (
+    ALLOWED_HOSTS_ENV,
+    API_DOCS_ENV,
+    API_KEY_ENV,
+    CONFIG_ENV,
+    CONFIG_FILE_ENV,
+    CORS_ORIGINS_ENV,
+    DEFAULT_SECRETS_DIR,
+    EXPOSE_TRACEBACKS_ENV,
+    SERVICE_TOKEN_ENV,
+)
 from chains_runtime.errors import ChainsUsageError
-from chains_runtime.injection import DependencyMarker
 from chains_runtime.protocol import RUN_REMOTE_PATH
 
 if TYPE_CHECKING:
     from chains_runtime.chainlet import ChainletBase
+    from chains_runtime.injection import DependencyMarker
     from chains_runtime.server.config import DependencyProvider, ServerConfig
 
-CONFIG_ENV = "CHAINS_CONFIG"
-CONFIG_FILE_ENV = "CHAINS_CONFIG_FILE"
-SERVICE_TOKEN_ENV = "CHAINS_SERVICE_TOKEN"
-API_KEY_ENV = "CHAINS_API_KEY"
-ALLOWED_HOSTS_ENV = "CHAINS_ALLOWED_HOSTS"
-CORS_ORIGINS_ENV = "CHAINS_CORS_ORIGINS"
-EXPOSE_TRACEBACKS_ENV = "CHAINS_EXPOSE_TRACEBACKS"
-API_DOCS_ENV = "CHAINS_API_DOCS"
+_TOKEN_ELSEWHERE = "token_elsewhere"
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-DEFAULT_SECRETS_DIR = Path("/secrets")
 
 
 class WiringError(ChainsUsageError):
@@ -92,8 +94,9 @@ class ChainletWiring(pydantic.BaseModel):
     """Serve ``/openapi.json`` and ``/docs`` (``CHAINS_API_DOCS=0`` turns them off)."""
 
     @pydantic.model_validator(mode="after")
-    def _internal_needs_token(self) -> ChainletWiring:
-        if not self.is_entrypoint and not self.service_token:
+    def _internal_needs_token(self, info: pydantic.ValidationInfo) -> ChainletWiring:
+        token_elsewhere = isinstance(info.context, dict) and info.context.get(_TOKEN_ELSEWHERE)
+        if not self.is_entrypoint and not self.service_token and not token_elsewhere:
             name = f"`{self.chainlet}`" if self.chainlet else "this chainlet"
             raise ValueError(
                 f"{name} is internal (is_entrypoint is false) and requires a service token: "
@@ -129,6 +132,8 @@ class ChainletWiring(pydantic.BaseModel):
         dependency_provider: DependencyProvider | None = None,
     ) -> ServerConfig:
         """The ``ServerConfig`` of ``chainlet_cls``; checks every ``depends(X)`` has a URL."""
+        # Imported here: a deployment tool reads this module for the model alone.
+        from chains_runtime.context import DeployedServiceDescriptor
         from chains_runtime.server.config import ServerConfig
 
         self.check_served(chainlet_cls)
@@ -173,6 +178,7 @@ class ChainletWiring(pydantic.BaseModel):
 
 def dependency_markers(chainlet_cls: type[ChainletBase]) -> dict[str, DependencyMarker]:
     """The ``depends(X)`` parameters of ``chainlet_cls.__init__``, by parameter name."""
+    from chains_runtime.injection import DependencyMarker
     signature = inspect.signature(chainlet_cls.__init__)
     return {
         name: parameter.default
@@ -227,11 +233,36 @@ def parse_wiring(
     try:
         return ChainletWiring.model_validate(data)
     except pydantic.ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or '(config)'}: {error['msg']}"
-            for error in exc.errors(include_url=False, include_input=False)
+        raise WiringError(f"invalid wiring config in {source}: {_problems(exc)}") from None
+
+
+def _problems(exc: pydantic.ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in error['loc']) or '(config)'}: {error['msg']}"
+        for error in exc.errors(include_url=False, include_input=False)
+    )
+
+
+def deployment_wiring(**fields: object) -> dict[str, object]:
+    """The ``CHAINS_CONFIG`` object a deployment writes, validated as ``ChainletWiring``.
+
+    The given fields are written as given (the server fills in the defaults), in the model's
+    field order, so the text does not depend on the host (paths stay POSIX) or on dict order.
+    The service token and API key are secrets a deployment sets as ``CHAINS_SERVICE_TOKEN`` /
+    ``CHAINS_API_KEY``: they are refused here, and an internal chainlet's config is valid
+    without them. A WiringError names a field the runtime would refuse.
+    """
+    secrets = sorted(set(fields) & {"service_token", "api_key"})
+    if secrets:
+        raise WiringError(
+            f"{', '.join(secrets)} must not be written into the wiring config: set "
+            f"{SERVICE_TOKEN_ENV} / {API_KEY_ENV} from a secret instead"
         )
-        raise WiringError(f"invalid wiring config in {source}: {problems}") from None
+    try:
+        ChainletWiring.model_validate(fields, context={_TOKEN_ELSEWHERE: True})
+    except pydantic.ValidationError as exc:
+        raise WiringError(f"invalid wiring config: {_problems(exc)}") from None
+    return {name: fields[name] for name in ChainletWiring.model_fields if name in fields}
 
 
 def _names(chainlet_cls: type[ChainletBase]) -> tuple[str, ...]:

@@ -14,19 +14,19 @@ import libcst as cst
 
 from chains_lint.model.module import ModuleInfo
 from chains_lint.model.values import dotted_name
-from chains_lint.model.walk import children
+from chains_lint.model.walk import children, derives_from
 
 EnclosingNode = cst.ClassDef | cst.FunctionDef | cst.Param | cst.With
 _ENCLOSING = (cst.ClassDef, cst.FunctionDef, cst.Param, cst.With)
 # Nodes that hold no call (whitespace, names, literals, operators, imports): not entered.
-_CALL_FREE = (
+_CALL_FREE = frozenset((
     cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
     cst.Comment, cst.Name, cst.SimpleString, cst.BaseNumber, cst.Comma, cst.Dot, cst.Colon,
     cst.AssignEqual, cst.Semicolon, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp,
     cst.BaseUnaryOp, cst.BaseAugOp, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket,
     cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Import,
     cst.ImportFrom, cst.Pass,
-)
+))
 _CALL_FREE_TYPES: dict[type[cst.CSTNode], bool] = {}
 
 _SITES: weakref.WeakKeyDictionary[ModuleInfo, list[CallSite]] = weakref.WeakKeyDictionary()
@@ -83,5 +83,5 @@ def _collect(tree: cst.Module) -> list[CallSite]:
 def _call_free(node_type: type[cst.CSTNode]) -> bool:
     free = _CALL_FREE_TYPES.get(node_type)
     if free is None:
-        free = _CALL_FREE_TYPES[node_type] = issubclass(node_type, _CALL_FREE)
+        free = _CALL_FREE_TYPES[node_type] = derives_from(node_type, _CALL_FREE)
     return free

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from chains_runtime.contract import API_KEY_ENV
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.run.discovery import Chain, discover_chain
 from chains_runtime.run.in_process import (
@@ -46,7 +47,6 @@ from chains_runtime.server.limits import SETTINGS, add_limit_arguments, limits_a
 from chains_runtime.server.websocket import WEBSOCKET_PATH
 from chains_runtime.websocket import is_websocket_chainlet
 from chains_runtime.weights import WeightsError
-from chains_runtime.wiring import API_KEY_ENV
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -34,6 +34,7 @@ from chains_runtime.client import (
     RemoteChainletError,
 )
 from chains_runtime.context import DEADLINE
+from chains_runtime.contract import API_KEY_ENV, CONFIG_ENV, CONFIG_FILE_ENV, SERVICE_TOKEN_ENV
 from chains_runtime.model_base import PREDICT_PATH, is_model
 from chains_runtime.protocol import DEADLINE_EXCEEDED, RUN_REMOTE_PATH
 from chains_runtime.run.discovery import Chain
@@ -55,7 +56,6 @@ from chains_runtime.run.supervisor import Supervisor
 from chains_runtime.server.signature import RunRemoteSpec
 from chains_runtime.server.websocket import WEBSOCKET_PATH
 from chains_runtime.websocket import is_websocket_chainlet
-from chains_runtime.wiring import API_KEY_ENV, CONFIG_ENV, CONFIG_FILE_ENV, SERVICE_TOKEN_ENV
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -27,8 +27,9 @@ from typing import Any, TypeVar
 
 from chains_runtime.asset_types import ModelRepo, ModelRepoSourceKind, WeightsSource
 from chains_runtime.chainlet import ChainletBase
+from chains_runtime.contract import SECRET_ENV_PREFIX
 from chains_runtime.errors import ChainsUsageError
-from chains_runtime.weights import MODEL_CACHE_DIR, SECRET_ENV_PREFIX, WeightsError, ensure_weights
+from chains_runtime.weights import MODEL_CACHE_DIR, WeightsError, ensure_weights
 
 HF_TOKEN_KEY = "hf_access_token"
 _AssetT = TypeVar("_AssetT", ModelRepo, WeightsSource)

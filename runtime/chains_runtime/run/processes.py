@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from chains_runtime.contract import READINESS_PATH
 from chains_runtime.errors import ChainsUsageError
 
 LOG_TAIL_LINES = 40
@@ -205,7 +206,7 @@ def readiness_client() -> httpx.AsyncClient:
 
 async def wait_ready(process: ChainletProcess, client: httpx.AsyncClient, deadline: float) -> None:
     """Poll ``GET /readyz`` until 200; StartupError when the child exits, fails or times out."""
-    url = f"{process.url}/readyz"
+    url = process.url + READINESS_PATH
     while True:
         status = process.exit_status()
         if status is not None:

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from chains_runtime.chainlet import ChainletBase
+from chains_runtime.contract import API_KEY_ENV
 from chains_runtime.errors import ChainsUsageError
-from chains_runtime.wiring import API_KEY_ENV
 
 MASK = "***"
 MIN_MASKED_LENGTH = 4

@@ -41,6 +41,12 @@ from starlette.types import Message, Receive, Scope, Send
 
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.context import DEADLINE, REQUEST_ID, Environment
+from chains_runtime.contract import (
+    ALLOWED_HOSTS_ENV,
+    CORS_ORIGINS_ENV,
+    LIVENESS_PATH,
+    READINESS_PATH,
+)
 from chains_runtime.finite_json import non_finite_in_request
 from chains_runtime.injection import injecting
 from chains_runtime.protocol import (
@@ -164,8 +170,8 @@ class ChainletApp:
             else None
         )
         self._routes = {
-            "/healthz": self._healthz,
-            "/readyz": self._readyz,
+            LIVENESS_PATH: self._healthz,
+            READINESS_PATH: self._readyz,
             "/metrics": self._metrics,
         }
 
@@ -224,7 +230,7 @@ class ChainletApp:
         return ErrorDetail(
             type="HostNotAllowed",
             message="this server does not answer requests for that Host; allow the name in "
-            "the chainlet's allowed hosts (CHAINS_ALLOWED_HOSTS)",
+            f"the chainlet's allowed hosts ({ALLOWED_HOSTS_ENV})",
             chainlet=self.name,
             status=400,
         )
@@ -239,7 +245,7 @@ class ChainletApp:
             if origin is None:
                 detail = ErrorDetail(
                     type="OriginNotAllowed",
-                    message="this origin may not call the chainlet (CHAINS_CORS_ORIGINS)",
+                    message=f"this origin may not call the chainlet ({CORS_ORIGINS_ENV})",
                     chainlet=self.name,
                     status=403,
                 )

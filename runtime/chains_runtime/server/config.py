@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chains_runtime.context import DeployedServiceDescriptor
+from chains_runtime.contract import SECRET_ENV_PREFIX
 from chains_runtime.errors import ChainsUsageError
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ DependencyProvider = Callable[["type[ChainletBase]", str, "DependencyMarker"], o
 """Gives the object for ``depends(X)``: ``(owner class, parameter name, marker) -> object``."""
 
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
-SECRET_ENV_PREFIX = "CHAINS_SECRET_"
-"""``CHAINS_SECRET_<key>`` holds the value of the secret ``<key>`` (the key as declared)."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from pydantic.json_schema import GenerateJsonSchema
 
 from chains_runtime import protocol
 from chains_runtime.chainlet import ChainletBase
+from chains_runtime.contract import LIVENESS_PATH, READINESS_PATH
 from chains_runtime.protocol import (
     DEADLINE_HEADER,
     JSON_CONTENT_TYPE,
@@ -44,7 +45,7 @@ from chains_runtime.server.config import ServerConfig
 from chains_runtime.server.metrics import METRICS_CONTENT_TYPE
 from chains_runtime.server.signature import RunRemoteSpec
 
-OPERATIONAL_PATHS: Final = ("/healthz", "/readyz", "/metrics")
+OPERATIONAL_PATHS: Final = (LIVENESS_PATH, READINESS_PATH, "/metrics")
 CHAINLET_TAG: Final = "chainlet"
 OPERATIONAL_TAG: Final = "operational"
 
@@ -306,7 +307,7 @@ def add_contract_routes(
         **route,
     )
     app.add_api_route(
-        "/healthz",
+        LIVENESS_PATH,
         _describe_only,
         methods=["GET"],
         operation_id="healthz",
@@ -315,7 +316,7 @@ def add_contract_routes(
         response_model=StatusBody,
     )
     app.add_api_route(
-        "/readyz",
+        READINESS_PATH,
         _describe_only,
         methods=["GET"],
         operation_id="readyz",

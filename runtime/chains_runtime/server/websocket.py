@@ -35,6 +35,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from chains_runtime.context import DEADLINE, REQUEST_ID
+from chains_runtime.contract import ALLOWED_HOSTS_ENV, CORS_ORIGINS_ENV
 from chains_runtime.protocol import RETRY_AFTER_HEADER, ErrorDetail
 from chains_runtime.server.access_log import AccessLog
 from chains_runtime.server.asgi import JSON_CONTENT_TYPE_HEADER, REQUEST_ID_KEY
@@ -185,13 +186,13 @@ class WebSocketEndpoint:
         if self._hosts.checks and not self._hosts.allows(headers.get(b"host")):
             message = (
                 "this server does not answer requests for that Host; allow the name in the "
-                "chainlet's allowed hosts (CHAINS_ALLOWED_HOSTS)"
+                f"chainlet's allowed hosts ({ALLOWED_HOSTS_ENV})"
             )
             return error(400, "HostNotAllowed", message), []
         if not self._origin_allowed(headers):
             message = (
                 "a browser page from another origin may not open this websocket; allow its "
-                "origin in CHAINS_CORS_ORIGINS"
+                f"origin in {CORS_ORIGINS_ENV}"
             )
             return error(403, "OriginNotAllowed", message), []
         if draining:
