@@ -10,7 +10,8 @@ so the output stays byte-identical for the same input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+
+from chains_runtime.weights_rules import MODEL_CACHE_DIR
 
 GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
 """As ``instance_types.GPU_PRODUCT_LABEL`` (not imported: the plan imports this module)."""
@@ -27,7 +28,7 @@ pause plus the drain, with room for the dependency clients to close."""
 DEFAULT_STARTUP_SECONDS = 900
 """The startup window when the chain does not set ``HealthChecks(startup_threshold_seconds=)``."""
 
-WEIGHTS_DIR = PurePosixPath("/app/model_cache")
+WEIGHTS_DIR = MODEL_CACHE_DIR
 """Where declared weights are kept (truss's ``MODEL_CACHE_PATH``): ``ModelRepo(use_volume=True,
 volume_folder=F)`` is downloaded to ``/app/model_cache/F``."""
 HF_HUB_CACHE_DIR = WEIGHTS_DIR / "huggingface" / "hub"

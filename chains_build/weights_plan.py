@@ -13,13 +13,21 @@
   stop_traffic_threshold_seconds=..., restart_threshold_seconds=...))``.
 
 Sources the runtime cannot download (s3://, gs://, azure://, other ``ModelRepo`` kinds) are a
-build error that says what to do instead.
+build error that says what to do instead. The rules a declaration must follow are
+``chains_runtime.weights_rules``, which ``chains-run`` applies too; this module adds what only
+an image needs (literal values, ``mount_location`` outside ``/app``, no nested links).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import Final
+
+from chains_runtime import weights_rules
+from chains_runtime.weights_rules import Fetcher, WeightsRuleError
 
 from chains_build.deploy_options import (
     DEFAULT_STARTUP_SECONDS,
@@ -32,33 +40,42 @@ from chains_build.deploy_options import (
 from chains_build.errors import BuildError
 from chains_lint.model.types import ConfigObject, LiteralValue, RemoteConfigModel
 
-HF_TOKEN_KEY = "hf_access_token"
-"""truss's ``ModelRepo.runtime_secret_name`` default: the secret holding the Hugging Face
-token, used when the chainlet declares it."""
-
-_UNSUPPORTED = (
-    "chains-build downloads Hugging Face repos (hf://, ModelRepo) and https:// files; fetch "
-    "other stores in __init__ or with build_commands"
+CHAINS_BUILD: Final = Fetcher(
+    "chains-build", local_files=False, elsewhere="in __init__ or with build_commands"
 )
 
 
 def plan_weights(chainlet: str, config: RemoteConfigModel) -> Weights:
+    with _refused_for(chainlet):
+        return _plan_weights(chainlet, config)
+
+
+def _plan_weights(chainlet: str, config: RemoteConfigModel) -> Weights:
     items: list[Weight] = []
     secrets = set(config.assets.secret_keys)
     for repo in config.assets.cached:
         items.append(_model_repo(chainlet, repo, secrets))
-    outside = 0
     for source in config.assets.weights:
-        item = _weights_source(chainlet, source, secrets)
+        items.append(_weights_source(chainlet, source, secrets))
+    # As declared (chains-run checks the same), then as kept in the volume.
+    weights_rules.check_distinct_targets(item.target for item in items if not item.hub_cache)
+    items = _link_outside_mounts(chainlet, items)
+    weights_rules.check_distinct_targets(item.target for item in items if not item.hub_cache)
+    return Weights(tuple(items))
+
+
+def _link_outside_mounts(chainlet: str, items: list[Weight]) -> list[Weight]:
+    """Each ``mount_location`` outside the volume kept in it (``mount-<n>``), reached through
+    a symlink the image holds."""
+    linked: list[Weight] = []
+    outside = 0
+    for item in items:
         if not PurePosixPath(item.target).is_relative_to(WEIGHTS_DIR):
-            # Kept in the volume, reached through a symlink the image holds.
-            link, item = item.target, dataclasses.replace(
-                item, target=str(WEIGHTS_DIR / f"mount-{outside}")
-            )
-            item = dataclasses.replace(item, link=link)
+            kept = str(WEIGHTS_DIR / f"mount-{outside}")
+            item = dataclasses.replace(item, target=kept, link=item.target)
             outside += 1
-        items.append(item)
-    links = [item.link for item in items if item.link is not None]
+        linked.append(item)
+    links = [item.link for item in linked if item.link is not None]
     for link in links:
         for other in links:
             if link != other and PurePosixPath(other).is_relative_to(link):
@@ -66,14 +83,7 @@ def plan_weights(chainlet: str, config: RemoteConfigModel) -> Weights:
                     f"chainlet `{chainlet}`: WeightsSource mount_location {other} is inside "
                     f"another one, {link}; use separate folders"
                 )
-    targets = [item.target for item in items if not item.hub_cache]
-    for target in set(targets):
-        if targets.count(target) > 1:
-            raise BuildError(
-                f"chainlet `{chainlet}`: two weights sources go to {target}; give each its own "
-                "volume_folder or mount_location"
-            )
-    return Weights(tuple(items))
+    return linked
 
 
 def plan_health(chainlet: str, config: RemoteConfigModel) -> Health:
@@ -111,19 +121,12 @@ def _seconds(chainlet: str, name: str, value: LiteralValue) -> int | None:
 def _model_repo(chainlet: str, repo: ConfigObject, secrets: set[str]) -> Weight:
     fields = repo.fields
     repo_id = _required(chainlet, "ModelRepo", "repo_id", fields.get("repo_id"))
-    kind = fields.get("kind")
-    if kind not in (None, "hf", "HF", "ModelRepoSourceKind.HF"):
-        raise BuildError(f"chainlet `{chainlet}`: ModelRepo(kind={kind!r}): {_UNSUPPORTED}")
+    weights_rules.check_model_repo_kind(fields.get("kind"), CHAINS_BUILD)
     revision = _text(chainlet, "ModelRepo", "revision", fields.get("revision")) or ""
     secret = _text(chainlet, "ModelRepo", "runtime_secret_name", fields.get("runtime_secret_name"))
     if fields.get("use_volume") is True:
         folder = _text(chainlet, "ModelRepo", "volume_folder", fields.get("volume_folder"))
-        if not folder or not _plain_folder(folder):
-            raise BuildError(
-                f"chainlet `{chainlet}`: ModelRepo(repo_id={repo_id!r}, use_volume=True) needs "
-                'volume_folder="<name>", one folder name (letters, digits, ., _, -)'
-            )
-        target, hub = str(WEIGHTS_DIR / folder), False
+        target, hub = str(weights_rules.volume_target(repo_id, folder)), False
     else:
         target, hub = str(HF_HUB_CACHE_DIR), True
     return Weight(
@@ -134,7 +137,7 @@ def _model_repo(chainlet: str, repo: ConfigObject, secrets: set[str]) -> Weight:
         allow_patterns=_patterns(chainlet, "ModelRepo", "allow_patterns", fields),
         ignore_patterns=_patterns(chainlet, "ModelRepo", "ignore_patterns", fields),
         hub_cache=hub,
-        secret=_secret(secret or HF_TOKEN_KEY, secrets),
+        secret=weights_rules.token_secret("hf", secret, secrets),
     )
 
 
@@ -142,12 +145,7 @@ def _weights_source(chainlet: str, source: ConfigObject, secrets: set[str]) -> W
     fields = source.fields
     uri = _required(chainlet, "WeightsSource", "source", fields.get("source"))
     location = _required(chainlet, "WeightsSource", "mount_location", fields.get("mount_location"))
-    path = PurePosixPath(location)
-    if not path.is_absolute() or ".." in path.parts or path == PurePosixPath("/"):
-        raise BuildError(
-            f"chainlet `{chainlet}`: WeightsSource(mount_location={location!r}) must be an "
-            "absolute folder such as /models/llama"
-        )
+    path = weights_rules.check_mount_location(location)
     in_app = path.is_relative_to("/app") and not path.is_relative_to(WEIGHTS_DIR)
     if in_app or path == WEIGHTS_DIR:
         raise BuildError(
@@ -155,44 +153,25 @@ def _weights_source(chainlet: str, source: ConfigObject, secrets: set[str]) -> W
             f"chainlet's code in /app; use a folder outside /app or under {WEIGHTS_DIR}"
         )
     secret = _text(chainlet, "WeightsSource", "auth_secret_name", fields.get("auth_secret_name"))
-    common = {
-        "target": str(path),
-        "allow_patterns": _patterns(chainlet, "WeightsSource", "allow_patterns", fields),
-        "ignore_patterns": _patterns(chainlet, "WeightsSource", "ignore_patterns", fields),
-    }
-    if uri.startswith("hf://"):
-        repo, _, revision = uri.removeprefix("hf://").partition("@")
-        if repo.count("/") != 1 or not all(repo.split("/")):
-            raise BuildError(
-                f"chainlet `{chainlet}`: WeightsSource(source={uri!r}): write hf://<org>/<repo> "
-                "or hf://<org>/<repo>@<revision>"
-            )
-        return Weight(
-            kind="hf",
-            source=repo,
-            revision=revision,
-            secret=_secret(secret or HF_TOKEN_KEY, secrets),
-            **common,  # type: ignore[arg-type]
-        )
-    if uri.startswith("https://"):
-        return Weight(
-            kind="https",
-            source=uri,
-            revision="",
-            secret=_secret(secret, secrets) if secret else None,
-            **common,  # type: ignore[arg-type]
-        )
-    if uri.startswith("file://"):
-        raise BuildError(
-            f"chainlet `{chainlet}`: WeightsSource(source={uri!r}): file:// sources are for "
-            "chains-run on this machine only; an image cannot reach them: put the files in the "
-            "chainlet's data_dir, or publish them (hf://, https://)"
-        )
-    raise BuildError(f"chainlet `{chainlet}`: WeightsSource(source={uri!r}): {_UNSUPPORTED}")
+    parsed = weights_rules.parse_source(uri, CHAINS_BUILD)
+    return Weight(
+        kind=parsed.kind,
+        source=parsed.source,
+        revision=parsed.revision,
+        target=str(path),
+        allow_patterns=_patterns(chainlet, "WeightsSource", "allow_patterns", fields),
+        ignore_patterns=_patterns(chainlet, "WeightsSource", "ignore_patterns", fields),
+        secret=weights_rules.token_secret(parsed.kind, secret, secrets),
+    )
 
 
-def _secret(key: str, declared: set[str]) -> str | None:
-    return key if key in declared else None
+@contextlib.contextmanager
+def _refused_for(chainlet: str) -> Iterator[None]:
+    """A broken rule (``chains_runtime.weights_rules``) as this chainlet's build error."""
+    try:
+        yield
+    except WeightsRuleError as exc:
+        raise BuildError(f"chainlet `{chainlet}`: {exc}") from None
 
 
 def _required(chainlet: str, kind: str, name: str, value: LiteralValue) -> str:
@@ -223,7 +202,3 @@ def _patterns(
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
         raise BuildError(f"chainlet `{chainlet}`: {kind}({name}=...) must be a list of strings")
     return tuple(str(item) for item in value)
-
-
-def _plain_folder(name: str) -> bool:
-    return name not in (".", "..") and all(c.isalnum() or c in "._-" for c in name)

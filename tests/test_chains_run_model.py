@@ -20,10 +20,11 @@ import pytest
 from chains_runtime.run.local_weights import (
     LocalWeightsError,
     chain_weights,
+    fetch_weights,
     hub_cache_dir,
     weights_items,
 )
-from chains_runtime.weights import MODEL_CACHE_DIR
+from chains_runtime.weights import MODEL_CACHE_DIR, WeightsError
 
 from tests.test_chains_run import (
     MODES,
@@ -137,6 +138,24 @@ def test_weights_are_fetched_once_where_the_model_reads_them(
     assert (tmp_path / "mnt" / "downloads.log").read_text() == "org/vocab\n"
 
 
+def test_a_changed_file_source_is_served_on_the_next_run(tmp_path: Path) -> None:
+    chain = write_model(tmp_path)
+    source, copy = tmp_path / "labels-src", tmp_path / "mnt" / "labels"
+    (source / "classes.txt").write_text("animals")
+    first = run(chain, "--input", '{"index": 1}', "--in-process")
+    assert first.returncode == 0, describe(first)
+    assert json.loads(first.stdout)["label"] == "dog"
+    unchanged = (copy / "classes.txt").stat()
+    (source / "labels.json").write_text('["cow", "pig", "hen"]')
+    second = run(chain, "--input", '{"index": 1}', "--in-process")
+    assert second.returncode == 0, describe(second)
+    assert json.loads(second.stdout)["label"] == "pig"
+    assert "weights: fetched into " + str(copy) in second.stderr
+    after = (copy / "classes.txt").stat()  # not copied again
+    assert (after.st_ino, after.st_mtime_ns) == (unchanged.st_ino, unchanged.st_mtime_ns)
+    assert (tmp_path / "mnt" / "downloads.log").read_text() == "org/vocab\n"  # hf: pinned
+
+
 def test_an_unreachable_store_is_a_usage_error_before_anything_starts(tmp_path: Path) -> None:
     chain = write_model(tmp_path)
     chain.write_text(chain.read_text().replace('"hf://org/vocab@v2"', '"s3://bucket/vocab"'))
@@ -154,7 +173,11 @@ def test_a_failed_download_exits_1_naming_the_source(tmp_path: Path) -> None:
     (tmp_path / "labels-src").rmdir()
     result = run(chain, "--input", '{"index": 0}', "--in-process")
     assert result.returncode == 1, describe(result)
-    assert f"weights file://{tmp_path / 'labels-src'}: no such file or folder" in result.stderr
+    assert (
+        f"chainlet `Tagger`: weights file://{tmp_path / 'labels-src'}: no such file or folder "
+        "(a copy an earlier start made is not used in its place); restore it, or remove its "
+        "WeightsSource from Assets(weights=[...])"
+    ) in result.stderr
 
 
 def test_serve_answers_predict(tmp_path: Path, started: Cleanup) -> None:  # noqa: F811
@@ -248,6 +271,29 @@ def test_declarations_land_at_truss_paths() -> None:
     # Declared by two chainlets: fetched once.
     assert chain_weights([Cached, Cached], environ={"HF_HOME": "/h"}) == weights_items(
         Cached, environ={"HF_HOME": "/h"}
+    )
+
+
+def test_a_failed_fetch_names_every_chainlet_declaring_it(tmp_path: Path) -> None:
+    gone = chains.WeightsSource(
+        source=(tmp_path / "gone").as_uri(), mount_location=str(tmp_path / "m")
+    )
+
+    class First(chains.ModelBase):
+        remote_config = chains.RemoteConfig(assets=chains.Assets(weights=[gone]))
+
+        async def predict(self) -> None:
+            return None
+
+    class Second(First):
+        pass
+
+    chainlets = [First, Second, Cached]
+    items = chain_weights([First, Second])
+    with pytest.raises(WeightsError) as raised:
+        fetch_weights(items, {}, chainlets)
+    assert str(raised.value).startswith(
+        f"chainlets `First`, `Second`: weights {gone.source}: no such file or folder"
     )
 
 

@@ -29,6 +29,8 @@ from chains_runtime.client.errors import DependencyResponseTooLargeError
 from chains_runtime.protocol import (
     MSGPACK_CONTENT_TYPE,
     MSGPACK_STREAM_CONTENT_TYPE,
+    UNKNOWN_FRAME_HINT,
+    DataFrame,
     ErrorDetail,
     ErrorFrame,
     IncompleteStreamError,
@@ -258,8 +260,13 @@ def test_binary_frame_reader_splits_anywhere_and_bounds_frames() -> None:
     reader = BinaryFrameReader("Dep", "http://dep", 100)
     with pytest.raises(ProtocolError, match="not a valid MessagePack"):
         list(reader.feed(b"\x00\x00\x00\x01\xc1"))
-    with pytest.raises(ProtocolError, match="expected a frame"):
+    with pytest.raises(ProtocolError, match="expected a frame") as caught:
         list(BinaryFrameReader("Dep", "http://dep", 100).feed(b"\x00\x00\x00\x01\x01"))
+    assert str(caught.value).endswith(UNKNOWN_FRAME_HINT)  # an unknown frame is never skipped
+    # A bytes item is bin in a data frame, a memoryview that is not contiguous too.
+    frame = binary.encode_data_frame(memoryview(b"a-\x00-\xff-")[::2])
+    reader = BinaryFrameReader("Dep", "http://dep", 100)
+    assert list(reader.feed(frame)) == [DataFrame(data=b"a\x00\xff")]
 
 
 def test_binary_frame_reader_reads_error_frames_as_the_ndjson_reader_does() -> None:

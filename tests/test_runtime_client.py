@@ -484,8 +484,40 @@ def test_backoff_and_retry_after() -> None:
 def test_parse_frame() -> None:
     assert parse_frame(b'{"data": [1]}') == DataFrame(data=[1])
     assert isinstance(parse_frame(END_FRAME), EndFrame)
-    with pytest.raises(ProtocolError, match="expected a stream frame"):
+    with pytest.raises(ProtocolError, match="expected a stream frame") as caught:
         parse_frame(b'{"item": 1}')
+    # Never skipped (it may hold an item); the message points at a newer producer.
+    assert str(caught.value).endswith(
+        "; the producer may run a newer chains runtime, with frames this one does not know: "
+        "upgrade the caller's runtime (callers before producers)"
+    )
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        b"",
+        b"\xff\x00\x80",
+        bytes(range(256)) * 300,
+        bytearray(b"\x80"),
+        memoryview(b"ab"),
+        memoryview(b"abcdef")[::2],  # not contiguous
+    ],
+)
+def test_a_bytes_item_is_a_bytes_frame_read_back_as_bytes(item: bytes) -> None:
+    frame = encode_data_frame(item)
+    assert frame.startswith(b'{"bytes":"') and frame.endswith(b'"}\n')
+    assert parse_frame(frame) == DataFrame(data=bytes(item))
+    assert encode_data_frame("text") == b'{"data":"text"}\n'  # text stays a data frame
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b'{"bytes": 1}', b'{"bytes": null}', b'{"bytes": ["a"]}', '{"bytes": "\u0100"}'.encode()],
+)
+def test_a_malformed_bytes_frame_is_a_protocol_error(line: bytes) -> None:
+    with pytest.raises(ProtocolError, match="malformed bytes frame"):
+        parse_frame(line)
 
 
 # -- the transport: keep-alive pool, limits, bodies, timeouts ------------------------------

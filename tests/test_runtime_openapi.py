@@ -72,6 +72,12 @@ class Streaming(chains.ChainletBase):
             yield Summary(words=index, first=None)
 
 
+class ByteStreaming(chains.ChainletBase):
+    async def run_remote(self, count: int) -> AsyncIterator[bytes]:
+        for index in range(count):
+            yield bytes([index])
+
+
 class NoArguments(chains.ChainletBase):
     async def run_remote(self) -> int:
         return 7
@@ -101,7 +107,16 @@ class Indescribable(chains.ChainletBase):
         return Opaque()
 
 
-ALL = [PlainTypes, ModelsInOut, Optionals, Streaming, NoArguments, SyncChainlet, Unannotated]
+ALL = [
+    PlainTypes,
+    ModelsInOut,
+    Optionals,
+    Streaming,
+    ByteStreaming,
+    NoArguments,
+    SyncChainlet,
+    Unannotated,
+]
 
 
 @pytest.fixture(scope="module")
@@ -227,6 +242,38 @@ def test_a_streaming_answer_is_ndjson_frames_typed_by_the_item(
     # Errors are JSON envelopes even though the success is a stream.
     for status in ERROR_STATUSES:
         assert set(responses[status]["content"]) == {"application/json"}
+
+
+def test_a_bytes_stream_names_the_bytes_frame(
+    documents: dict[str, dict[str, Any]],
+) -> None:
+    document = documents["ByteStreaming"]
+    frame = _resolve(document, _answer_schema(document, "application/x-ndjson"))
+    kinds = [_resolve(document, choice) for choice in frame["anyOf"]]
+    by_key = {next(iter(kind["properties"])): kind for kind in kinds}
+    assert set(by_key) == {"data", "bytes", "end", "error"}  # data: binary streams' bin
+    assert by_key["bytes"]["required"] == ["bytes"]
+    assert by_key["bytes"]["properties"]["bytes"] == {
+        "type": "string",
+        "pattern": "^[\\u0000-\\u00ff]*$",
+        "title": "Bytes",
+    }
+    # A MessagePack stream has no bytes frame: a bytes item is `bin` in a data frame.
+    binary = _resolve(document, _answer_schema(document, "application/x-msgpack-stream"))
+    binary_kinds = [_resolve(document, choice) for choice in binary["anyOf"]]
+    assert {next(iter(kind["properties"])) for kind in binary_kinds} == {"data", "end", "error"}
+    assert binary_kinds[0] == by_key["data"]
+    ndjson = _resolve(document, _answer_schema(document, "application/x-ndjson"))
+    assert ndjson == frame  # the NDJSON form keeps it
+
+
+def test_a_stream_without_bytes_shares_one_frame_schema(
+    documents: dict[str, dict[str, Any]],
+) -> None:
+    document = documents["Streaming"]
+    assert _answer_schema(document, "application/x-msgpack-stream") == _answer_schema(
+        document, "application/x-ndjson"
+    )
 
 
 @pytest.mark.parametrize("chainlet_cls", ALL, ids=lambda cls: cls.__name__)

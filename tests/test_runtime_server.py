@@ -13,11 +13,12 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import cast
 
 import chains_runtime as chains
 import httpx
 import pytest
-from chains_runtime.client import DependencyUnavailableError
+from chains_runtime.client import DependencyClient, DependencyUnavailableError
 from chains_runtime.protocol import END_FRAME, SERVICE_TOKEN_HEADER, parse_frame
 from chains_runtime.server import ServerConfig
 from chains_runtime.server.access_log import AccessLog, configure_access_log
@@ -48,6 +49,20 @@ class Streamer(chains.ChainletBase):
             if i == fail_at:
                 raise RuntimeError("midway")
             yield i
+
+
+BYTE_ITEMS = [b"", b"\xff\x00\x80", bytes(range(256)) * 300, b"text", b"a\x00\xff"]
+
+
+class ByteStreamer(chains.ChainletBase):
+    """Yields ``bytes`` as truss's stream writer returns them too (a ``memoryview``)."""
+
+    async def run_remote(self) -> AsyncIterator[bytes]:
+        yield BYTE_ITEMS[0]
+        yield cast(bytes, memoryview(BYTE_ITEMS[1]))  # typed as truss types it
+        yield cast(bytes, bytearray(BYTE_ITEMS[2]))
+        yield BYTE_ITEMS[3]
+        yield cast(bytes, memoryview(b"a-\x00-\xff-")[::2])  # not contiguous
 
 
 class SlowStreamer(chains.ChainletBase):
@@ -89,7 +104,6 @@ class WithSecret(chains.ChainletBase):
 
     async def run_remote(self) -> str:
         return self._token
-
 
 
 def _error(response: httpx.Response) -> dict[str, object]:
@@ -164,6 +178,24 @@ def test_stream_failing_midway_has_error_frame_and_no_end(serve) -> None:  # typ
     assert last["error"]["type"] == "RuntimeError" and last["error"]["message"] == "midway"
     parse_frame(lines[-1])
     assert END_FRAME.strip() not in response.content
+
+
+def test_stream_of_bytes_items_that_are_not_text(serve) -> None:  # type: ignore[no-untyped-def]
+    client = serve(ByteStreamer)
+    response = client.post("/run_remote", json={})
+    assert response.status_code == 200
+    lines = response.content.splitlines(keepends=True)
+    assert lines[1] == '{"bytes":"\u00ff\\u0000\u0080"}\n'.encode()  # one character per byte
+    assert lines[-1] == END_FRAME
+    assert [parse_frame(line).data for line in lines[:-1]] == BYTE_ITEMS  # type: ignore[union-attr]
+
+    async def read(use_binary: bool) -> list[object]:
+        url = str(client.base_url)
+        async with DependencyClient("ByteStreamer", url, use_binary=use_binary) as dependency:
+            return [item async for item in dependency.stream({})]
+
+    assert asyncio.run(read(use_binary=False)) == BYTE_ITEMS
+    assert asyncio.run(read(use_binary=True)) == BYTE_ITEMS
 
 
 def test_health_readiness_and_secret_context(serve) -> None:  # type: ignore[no-untyped-def]

@@ -157,6 +157,8 @@ def _framed(payload: bytes) -> bytes:
 
 
 def encode_data_frame(item: Any) -> bytes:
+    if isinstance(item, memoryview) and not item.c_contiguous:
+        item = bytes(item)  # msgpack packs only a contiguous buffer (a view[::2] is not)
     return _framed(pack({"data": item}, "a streamed item"))
 
 

@@ -18,10 +18,12 @@ from typing import Any, Final
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.injection import DependencyMarker
+from chains_runtime.protocol import RUN_REMOTE_PATH
 
 PREDICT_METHOD: Final = "predict"
 PREDICT_PATH: Final = "/predict"
 """Where a model's ``predict`` is served (``/run_remote`` serves it too)."""
+RUN_REMOTE_METHOD: Final = "run_remote"
 
 
 class ModelBase(ChainletBase):
@@ -61,6 +63,17 @@ class ModelBase(ChainletBase):
         """The model's endpoint: its arguments by name, its result as JSON."""
 
 
-def is_model(chainlet_cls: type[ChainletBase]) -> bool:
+def is_model(chainlet_cls: type) -> bool:
     """True for a ``ModelBase`` subclass (served at ``/predict`` too)."""
     return issubclass(chainlet_cls, ModelBase)
+
+
+def endpoint_name(chainlet_cls: type) -> str:
+    """The endpoint's name as its author wrote it, for messages: ``predict`` for a model
+    (whose ``run_remote`` is its ``predict``), else ``run_remote``."""
+    return PREDICT_METHOD if is_model(chainlet_cls) else RUN_REMOTE_METHOD
+
+
+def endpoint_path(chainlet_cls: type) -> str:
+    """The path a caller is told to use: ``/predict`` for a model, else ``/run_remote``."""
+    return PREDICT_PATH if is_model(chainlet_cls) else RUN_REMOTE_PATH

@@ -22,7 +22,8 @@ The format is truss's, so a truss chainlet can read what this one writes and the
 round: each part is a 5-byte tag (its kind as an unsigned byte: 2 header, 3 item, 4 footer;
 then the payload's length as a big-endian unsigned 32-bit integer) followed by the payload,
 the model as JSON. The end of the byte stream ends the stream. Chunk boundaries do not matter:
-the reader buffers across them.
+the reader buffers across them. Served, each part travels as bytes: in a JSON stream's bytes
+frame (one character per byte), or as MessagePack ``bin`` (docs/protocol.md, section 6).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar, cast, overload
 
 import pydantic
+import pydantic_core
 
 ItemT = TypeVar("ItemT", bound=pydantic.BaseModel)
 HeaderT = TypeVar("HeaderT", bound=pydantic.BaseModel)
@@ -127,7 +129,8 @@ class _Parts:
         return True
 
     def _take(self, size: int) -> bytes:
-        taken = bytes(self._buffer[:size])
+        with memoryview(self._buffer) as view:  # one copy (a bytearray slice would be two)
+            taken = bytes(view[:size])
         del self._buffer[:size]
         return taken
 
@@ -266,6 +269,30 @@ class _Sent(enum.Enum):
     FOOTER = enum.auto()
 
 
+_BASE64_BYTES_HINT = (
+    "; pydantic writes a `bytes` field to JSON as UTF-8 text, so bytes that are not text need "
+    "the base64 form on the model (truss reads it the same way): `model_config = "
+    'pydantic.ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")`'
+)
+
+
+def _model_json(kind: _Kind, model: pydantic.BaseModel) -> bytes:
+    """``model.model_dump_json().encode()``, exactly truss's payload; a model pydantic cannot
+    write raises ``ValueError`` naming the part and the model.
+
+    Not ``__pydantic_serializer__.to_json(model)``, which skips the encoding copy but not
+    ``model_dump_json``'s keyword defaults (older pydantic-core writes serialization aliases
+    there, ``model_dump_json`` does not) nor a model's own ``model_dump_json``."""
+    try:
+        return model.model_dump_json().encode()
+    except pydantic_core.PydanticSerializationError as exc:
+        hint = _BASE64_BYTES_HINT if "utf-8" in str(exc) else ""
+        raise ValueError(
+            f"cannot write the stream's {kind.name.lower()} ({type(model).__name__}) as JSON: "
+            f"{exc}{hint}"
+        ) from exc
+
+
 class _StreamWriter(Generic[ItemT, HeaderTT, FooterTT]):
     """Turns items into the bytes to yield (``yield_item``); see ``stream_writer``."""
 
@@ -275,7 +302,7 @@ class _StreamWriter(Generic[ItemT, HeaderTT, FooterTT]):
 
     @staticmethod
     def _part(kind: _Kind, model: pydantic.BaseModel) -> bytes:
-        payload = model.model_dump_json().encode()
+        payload = _model_json(kind, model)
         if len(payload) > _MAX_PAYLOAD:
             raise ValueError(f"a stream part is limited to {_MAX_PAYLOAD} bytes of JSON")
         return _TAG.pack(kind, len(payload)) + payload

@@ -256,7 +256,7 @@ def _outcome_of(exc: Exception) -> str:
 def _return_annotation(chainlet_name: str, method: Callable[..., Any]) -> Any:
     """The return annotation of the dependency's ``run_remote`` (``Any`` when it has none); an
     annotation that cannot be resolved is an error at start-up, as on the dependency's server."""
-    return run_remote_hints(chainlet_name, method).get("return", Any)
+    return run_remote_hints(chainlet_name, method, "run_remote").get("return", Any)
 
 
 def _adapter(returns: Any) -> pydantic.TypeAdapter[Any] | None:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
 from chains_runtime.errors import ChainsUsageError
+from chains_runtime.model_base import endpoint_name
 from chains_runtime.source_location import definition_site
 
 _NAME = "WebSocketProtocol"
@@ -77,23 +78,24 @@ def websocket_parameter(chainlet_cls: type) -> str | None:
     sockets = [p.name for p in parameters if _is_websocket_annotation(hints.get(p.name))]
     if not sockets:
         return None
-    where = f"{definition_site(method)}`{chainlet_cls.__name__}.run_remote`"
+    endpoint = endpoint_name(chainlet_cls)
+    where = f"{definition_site(method)}`{chainlet_cls.__name__}.{endpoint}`"
     if len(parameters) > 1:
         raise ChainsUsageError(
             f"{where} takes the websocket `{sockets[0]}` and other parameters; a websocket "
-            "run_remote takes the websocket as its only parameter: receive the other values "
+            f"{endpoint} takes the websocket as its only parameter: receive the other values "
             "over the websocket"
         )
     returns = hints.get("return", inspect.Signature.empty)
     if returns not in (None, type(None), "None", inspect.Signature.empty):
         raise ChainsUsageError(
             f"{where} takes a websocket and returns `{_shown(returns)}`; a websocket "
-            "run_remote must return `None`: send results over the websocket"
+            f"{endpoint} must return `None`: send results over the websocket"
         )
     if inspect.isasyncgenfunction(method) or not inspect.iscoroutinefunction(method):
         raise ChainsUsageError(
             f"{where} takes a websocket but is not a plain `async def`; a websocket "
-            "run_remote must be `async def ... -> None` (no `yield`): send over the websocket"
+            f"{endpoint} must be `async def ... -> None` (no `yield`): send over the websocket"
         )
     return sockets[0]
 

@@ -16,7 +16,12 @@ import pydantic
 
 from chains_runtime.binary import FRAME_PREFIX_BYTES, BinaryDecodeError, unpack
 from chains_runtime.client.errors import DependencyResponseTooLargeError, describe_size
-from chains_runtime.protocol import Frame, ProtocolError, frame_from_object
+from chains_runtime.protocol import (
+    UNKNOWN_FRAME_HINT,
+    Frame,
+    ProtocolError,
+    frame_from_object,
+)
 
 
 class BinaryFrameReader:
@@ -73,6 +78,7 @@ class BinaryFrameReader:
         raise self._protocol_error(
             'expected a frame {"data": ...}, {"end": true} or {"error": {...}}, got '
             + (shown if len(shown) <= 200 else shown[:200] + "...")
+            + UNKNOWN_FRAME_HINT
         )
 
     def _protocol_error(self, what: str) -> ProtocolError:

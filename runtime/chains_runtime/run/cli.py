@@ -24,6 +24,7 @@ from typing import Any
 
 from chains_runtime.contract import API_KEY_ENV
 from chains_runtime.errors import ChainsUsageError
+from chains_runtime.model_base import endpoint_name
 from chains_runtime.run.discovery import Chain, discover_chain
 from chains_runtime.run.in_process import (
     CallTimeoutError,
@@ -34,7 +35,12 @@ from chains_runtime.run.in_process import (
 from chains_runtime.run.inputs import CallInput, parse_input, read_input_text
 from chains_runtime.run.launcher import LaunchOptions, ServeAddress, run_chain, serve_chain
 from chains_runtime.run.local_weights import LocalWeightsError, chain_weights, fetch_weights
-from chains_runtime.run.output import OutputClosedError, Reporter, ResultChannel
+from chains_runtime.run.output import (
+    OutputClosedError,
+    Reporter,
+    ResultChannel,
+    UnprintableItemError,
+)
 from chains_runtime.run.processes import PortError
 from chains_runtime.run.secret_values import (
     Redactor,
@@ -90,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--input",
         metavar="JSON",
-        help="the entrypoint's run_remote arguments as a JSON object by name; "
+        help="the entrypoint's run_remote (a model's predict) arguments as a JSON object by "
+        "name; "
         "@FILE reads a file, - reads stdin (default: {})",
     )
     parser.add_argument(
@@ -181,9 +188,10 @@ def _prepare(
     call_input = None
     if not args.serve and is_websocket_chainlet(chain.entrypoint):
         raise ChainsUsageError(
-            f"`{chain.entrypoint.__name__}.run_remote` takes a websocket, which a one-call run "
-            f"cannot drive: start the chain with `chains-run {args.path} --serve` and connect a "
-            f"websocket client to ws://127.0.0.1:{DEFAULT_SERVE_PORT}{WEBSOCKET_PATH}"
+            f"`{chain.entrypoint.__name__}.{endpoint_name(chain.entrypoint)}` takes a websocket, "
+            f"which a one-call run cannot drive: start the chain with `chains-run {args.path} "
+            "--serve` and connect a websocket client to "
+            f"ws://127.0.0.1:{DEFAULT_SERVE_PORT}{WEBSOCKET_PATH}"
         )
     if not args.serve:
         text, source = read_input_text(args.input, sys.stdin)
@@ -215,20 +223,20 @@ def _run_in_process(
                 failure.chainlet, failure.type, failure.message, failure.traceback
             )
         return EXIT_FAILED
-    except (CallTimeoutError, OutputClosedError) as exc:
+    except (CallTimeoutError, OutputClosedError, UnprintableItemError) as exc:
         reporter.error(str(exc))
         return EXIT_FAILED
     return EXIT_OK
 
 
 def _fetch_weights(
-    items: list[dict[str, Any]], secret_values: dict[str, str], reporter: Reporter
+    chain: Chain, items: list[dict[str, Any]], secret_values: dict[str, str], reporter: Reporter
 ) -> int | None:
     """Declared weights, fetched before anything starts (see ``local_weights``); None when
     they are all there, else the exit code after saying what failed."""
     reporter.progress(f"weights: checking {len(items)} declared source(s)")
     try:
-        fetched = fetch_weights(items, secret_values)
+        fetched = fetch_weights(items, secret_values, chain.chainlets)
     except LocalWeightsError as exc:
         reporter.error(str(exc))
         return EXIT_USAGE
@@ -263,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hidden = [*secret_values.values(), *([api_key] if api_key else [])]
         reporter = Reporter(Redactor(hidden))
         if weights:
-            failed = _fetch_weights(weights, secret_values, reporter)
+            failed = _fetch_weights(chain, weights, secret_values, reporter)
             if failed is not None:
                 return failed
         try:

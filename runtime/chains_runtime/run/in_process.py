@@ -1,7 +1,7 @@
 """``chains-run --in-process``: the whole chain in this process through ``run_local``.
 
 The result goes through the same encoders as the server's response (the return annotation's
-``TypeAdapter``, or ``pydantic_core.to_json`` for stream items), so stdout is byte-identical to a
+``TypeAdapter``, or ``output.stream_item_json`` for stream items), so stdout is byte-identical to a
 run over HTTP. A failure is reported like a remote one: the chainlet whose code raised (the
 innermost chainlet method on the traceback), the exception type, message and traceback.
 """
@@ -19,14 +19,16 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-import pydantic_core
-
 import chains_runtime
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.local import run_local
 from chains_runtime.run.discovery import Chain
 from chains_runtime.run.inputs import CallInput
-from chains_runtime.run.output import OutputClosedError
+from chains_runtime.run.output import (
+    OutputClosedError,
+    UnprintableItemError,
+    stream_item_json,
+)
 from chains_runtime.server.signature import RunRemoteSpec
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(chains_runtime.__file__))
@@ -108,7 +110,8 @@ def run_in_process(
     kwargs = call_input.validated
     try:
         if spec.is_stream:
-            asyncio.run(asyncio.wait_for(_stream(method(**kwargs), emit), timeout))
+            stream = _stream(method(**kwargs), emit, entry.__name__)
+            asyncio.run(asyncio.wait_for(stream, timeout))
             return
         if spec.is_async:
             result = asyncio.run(asyncio.wait_for(method(**kwargs), timeout))
@@ -119,7 +122,7 @@ def run_in_process(
         raise CallTimeoutError(
             f"the call to `{entry.__name__}` did not finish within {timeout:g} s (--timeout)"
         ) from None
-    except OutputClosedError:
+    except (OutputClosedError, UnprintableItemError):
         raise
     except Exception as exc:
         raise _failure(exc, entry.__name__, during_init=False) from None
@@ -142,9 +145,9 @@ def _call_sync(call: Callable[[], Any], timeout: float | None) -> Any:
         signal.signal(signal.SIGALRM, previous)
 
 
-async def _stream(items: AsyncIterator[Any], emit: Callable[[Any], None]) -> None:
+async def _stream(items: AsyncIterator[Any], emit: Callable[[Any], None], entrypoint: str) -> None:
     async for item in items:
-        emit(json.loads(pydantic_core.to_json(item)))
+        emit(stream_item_json(item, entrypoint))
 
 
 def _failure(exc: Exception, default_chainlet: str, *, during_init: bool) -> ChainletFailure:

@@ -1,4 +1,5 @@
-"""``--input``: the entrypoint's ``run_remote`` arguments, checked as the server checks them."""
+"""``--input``: the entrypoint's ``run_remote`` (a model's ``predict``) arguments, checked as
+the server checks them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pydantic
 
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.errors import ChainsUsageError
-from chains_runtime.server.errors import validation_detail
+from chains_runtime.model_base import endpoint_name
+from chains_runtime.server.errors import argument_problems
 from chains_runtime.server.signature import RunRemoteSpec
 
 
@@ -45,13 +47,14 @@ def read_input_text(option: str | None, stdin: TextIO) -> tuple[str, str]:
 
 def parse_input(text: str, source: str, entrypoint: type[ChainletBase]) -> CallInput:
     """Check ``text`` against ``entrypoint.run_remote`` with the server's request model."""
+    endpoint = f"{entrypoint.__name__}.{endpoint_name(entrypoint)}"
     try:
         given = json.loads(text)
     except ValueError as exc:
         raise InputError(f"{source} is not valid JSON: {exc}") from None
     if not isinstance(given, dict):
         raise InputError(
-            f"{source} must be a JSON object of `{entrypoint.__name__}.run_remote` arguments "
+            f"{source} must be a JSON object of `{endpoint}` arguments "
             f"by name, e.g. '{{\"name\": ...}}', got a JSON {_json_kind(given)}"
         )
     model = RunRemoteSpec.from_chainlet(entrypoint).request_model
@@ -59,11 +62,7 @@ def parse_input(text: str, source: str, entrypoint: type[ChainletBase]) -> CallI
         # From the JSON text, as the server validates it: the same coercions apply.
         arguments = model.model_validate_json(text)
     except pydantic.ValidationError as exc:
-        message = validation_detail(exc, entrypoint.__name__).message
-        message = message.removeprefix("invalid run_remote arguments: ")
-        raise InputError(
-            f"{source} does not fit `{entrypoint.__name__}.run_remote`: {message}"
-        ) from None
+        raise InputError(f"{source} does not fit `{endpoint}`: {argument_problems(exc)}") from None
     return CallInput(given=given, validated=dict(arguments.__dict__))
 
 

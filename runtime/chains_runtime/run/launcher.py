@@ -35,12 +35,17 @@ from chains_runtime.client import (
 )
 from chains_runtime.context import DEADLINE
 from chains_runtime.contract import API_KEY_ENV, CONFIG_ENV, CONFIG_FILE_ENV, SERVICE_TOKEN_ENV
-from chains_runtime.model_base import PREDICT_PATH, is_model
+from chains_runtime.model_base import PREDICT_PATH, endpoint_name, is_model
 from chains_runtime.protocol import DEADLINE_EXCEEDED, RUN_REMOTE_PATH
 from chains_runtime.run.discovery import Chain
 from chains_runtime.run.in_process import data_dir_of
 from chains_runtime.run.inputs import CallInput
-from chains_runtime.run.output import OutputClosedError, Reporter
+from chains_runtime.run.output import (
+    OutputClosedError,
+    Reporter,
+    UnprintableItemError,
+    stream_item_json,
+)
 from chains_runtime.run.processes import (
     ChainletProcess,
     StartupError,
@@ -360,7 +365,7 @@ async def run_chain(
             reporter.error(f"calling `{chain.entrypoint.__name__}` failed: {exc}")
             launcher.report_exited()
             return EXIT_FAILED
-        except OutputClosedError as exc:
+        except (OutputClosedError, UnprintableItemError) as exc:
             reporter.error(str(exc))
             return EXIT_FAILED
         finally:
@@ -385,7 +390,8 @@ async def _call(
     async def call() -> None:
         if RunRemoteSpec.from_chainlet(entry).is_stream:
             async for item in client.stream(call_input.given):
-                emit(item)
+                # A bytes frame's item is bytes; any other item is JSON already.
+                emit(stream_item_json(item, entry.__name__) if isinstance(item, bytes) else item)
         else:
             emit(await client.call(call_input.given))
 
@@ -432,7 +438,8 @@ async def serve_chain(
                 websocket_url = launcher.entrypoint.url.replace("http://", "ws://", 1)
                 reporter.progress(
                     f"serving {chain.entrypoint.__name__} at {websocket_url}{WEBSOCKET_PATH} "
-                    "(its run_remote takes a websocket: connect a websocket client)"
+                    f"(its {endpoint_name(chain.entrypoint)} takes a websocket: connect a "
+                    "websocket client)"
                 )
             else:
                 reporter.progress(

@@ -13,27 +13,31 @@ Sources: ``hf://org/repo[@revision]`` and ``ModelRepo`` through ``huggingface_hu
 honours ``HF_ENDPOINT`` and ``HF_HUB_OFFLINE``), ``https://`` files, and, for local development
 only, ``file://`` files or folders (``chains-build`` refuses them: an image cannot reach them).
 Each item is fetched once: ``chains_runtime.weights`` leaves a marker in its folder, so the
-next run starts at once. Tokens come from the secrets given to ``chains-run`` (the item's
-``runtime_secret_name`` / ``auth_secret_name``, when the chainlet declares that key).
+next run starts at once (a ``file://`` source's changed files are copied again). Tokens come
+from the secrets given to ``chains-run`` (the item's ``runtime_secret_name`` /
+``auth_secret_name``, when the chainlet declares that key). What a declaration may say is
+``chains_runtime.weights_rules``, which ``chains-build`` checks too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
-from collections.abc import Mapping, Sequence
-from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final, TypeVar
 
-from chains_runtime.asset_types import ModelRepo, ModelRepoSourceKind, WeightsSource
+from chains_runtime import weights_rules
+from chains_runtime.asset_types import ModelRepo, WeightsSource
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.contract import SECRET_ENV_PREFIX
 from chains_runtime.errors import ChainsUsageError
-from chains_runtime.weights import MODEL_CACHE_DIR, WeightsError, ensure_weights
+from chains_runtime.weights import WeightsError, ensure_weights
+from chains_runtime.weights_rules import Fetcher, WeightsRuleError
 
-HF_TOKEN_KEY = "hf_access_token"
+CHAINS_RUN: Final = Fetcher("chains-run", local_files=True, elsewhere="in __init__")
 _AssetT = TypeVar("_AssetT", ModelRepo, WeightsSource)
-_SCHEMES = ("hf://", "https://", "file://")
 _NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
@@ -59,17 +63,14 @@ def weights_items(
     assets = chainlet_cls.remote_config.assets
     declared = set(assets.secret_keys)
     name = chainlet_cls.__name__
-    items = [_model_repo(name, _typed(name, repo, ModelRepo), declared, environ)
-             for repo in assets.cached]
-    items += [_weights_source(name, _typed(name, source, WeightsSource), declared)
-              for source in assets.weights]
-    targets = [item["target"] for item in items if not item["hub_cache"]]
-    for target in targets:
-        if targets.count(target) > 1:
-            raise LocalWeightsError(
-                f"chainlet `{name}`: two weights sources go to {target}; give each its own "
-                "volume_folder or mount_location"
-            )
+    with _refused_for(name):
+        items = [_model_repo(_typed(repo, ModelRepo), declared, environ)
+                 for repo in assets.cached]
+        items += [_weights_source(_typed(source, WeightsSource), declared)
+                  for source in assets.weights]
+        weights_rules.check_distinct_targets(
+            item["target"] for item in items if not item["hub_cache"]
+        )
     return items
 
 
@@ -91,90 +92,81 @@ def chain_weights(
 
 
 def fetch_weights(
-    items: Sequence[Mapping[str, Any]], secret_values: Mapping[str, str]
+    items: Sequence[Mapping[str, Any]],
+    secret_values: Mapping[str, str],
+    chainlets: Sequence[type[ChainletBase]] = (),
 ) -> list[str]:
     """Fetch what is not there yet; the folders fetched now. ``WeightsError`` when a download
-    fails, ``LocalWeightsError`` when a folder cannot be made (saying how to make it)."""
+    fails (naming first those of ``chainlets`` that declare the item), ``LocalWeightsError``
+    when a folder cannot be made (saying how to make it)."""
     environ = {SECRET_ENV_PREFIX + key: value for key, value in secret_values.items()}
+    fetched: list[str] = []
+    for item in items:
+        try:
+            fetched += ensure_weights([item], environ=environ)
+        except WeightsError as exc:
+            raise WeightsError(_declared_by(item, chainlets) + str(exc)) from exc
+        except OSError as exc:
+            if exc.errno not in _NOT_WRITABLE:
+                raise WeightsError(_declared_by(item, chainlets) + str(exc)) from exc
+            folder = exc.filename or "the weights folder"
+            raise LocalWeightsError(
+                f"chains-run cannot write {folder} ({exc.strerror}), where the chain's code "
+                f"reads its weights; create it once for your user (sudo mkdir -p {folder} && "
+                f"sudo chown $USER {folder}), or run the chain in its image (chains-build)"
+            ) from None
+    return fetched
+
+
+def _declared_by(item: Mapping[str, Any], chainlets: Sequence[type[ChainletBase]]) -> str:
+    """The chainlets declaring ``item``, to put in front of an error about it: ``chainlet `A`: ``
+    (empty when none of ``chainlets`` does)."""
+    names = [f"`{cls.__name__}`" for cls in chainlets if item in weights_items(cls)]
+    if not names:
+        return ""
+    return f"chainlet{'s' if len(names) > 1 else ''} {', '.join(names)}: "
+
+
+@contextlib.contextmanager
+def _refused_for(chainlet: str) -> Iterator[None]:
+    """A broken rule (``chains_runtime.weights_rules``) as this chainlet's usage error."""
     try:
-        return ensure_weights(items, environ=environ)
-    except WeightsError:
-        raise
-    except OSError as exc:
-        if exc.errno not in _NOT_WRITABLE:
-            raise WeightsError(str(exc)) from exc
-        folder = exc.filename or "the weights folder"
-        raise LocalWeightsError(
-            f"chains-run cannot write {folder} ({exc.strerror}), where the chain's code reads "
-            f"its weights; create it once for your user (sudo mkdir -p {folder} && sudo chown "
-            f"$USER {folder}), or run the chain in its image (chains-build)"
-        ) from None
+        yield
+    except WeightsRuleError as exc:
+        raise LocalWeightsError(f"chainlet `{chainlet}`: {exc}") from None
 
 
-def _typed(chainlet: str, value: object, kind: type[_AssetT]) -> _AssetT:
+def _typed(value: object, kind: type[_AssetT]) -> _AssetT:
     if not isinstance(value, kind):
         field = "cached" if kind is ModelRepo else "weights"
-        raise LocalWeightsError(
-            f"chainlet `{chainlet}`: Assets({field}=[...]) holds {value!r}; expected "
-            f"`chains.{kind.__name__}(...)`"
+        raise WeightsRuleError(
+            None, f"Assets({field}=[...]) holds {value!r}; expected `chains.{kind.__name__}(...)`"
         )
     return value
 
 
 def _model_repo(
-    chainlet: str, repo: ModelRepo, declared: set[str], environ: Mapping[str, str] | None
+    repo: ModelRepo, declared: set[str], environ: Mapping[str, str] | None
 ) -> dict[str, Any]:
-    if repo.kind is not ModelRepoSourceKind.HF:
-        raise LocalWeightsError(
-            f"chainlet `{chainlet}`: ModelRepo(kind={repo.kind.value!r}): chains-run fetches "
-            "Hugging Face repos (and hf://, https://, file:// WeightsSource); fetch other "
-            "stores in __init__"
-        )
+    weights_rules.check_model_repo_kind(repo.kind.value, CHAINS_RUN)
     if repo.use_volume:
-        folder = repo.volume_folder or ""
-        plain = all(c.isalnum() or c in "._-" for c in folder)
-        if not folder or folder in (".", "..") or not plain:
-            raise LocalWeightsError(
-                f"chainlet `{chainlet}`: ModelRepo(repo_id={repo.repo_id!r}, use_volume=True) "
-                'needs volume_folder="<name>", one folder name (letters, digits, ., _, -)'
-            )
-        target, hub = str(MODEL_CACHE_DIR / folder), False
+        target, hub = str(weights_rules.volume_target(repo.repo_id, repo.volume_folder)), False
     else:
         target, hub = str(hub_cache_dir(environ)), True
-    secret = repo.runtime_secret_name or HF_TOKEN_KEY
+    secret = weights_rules.token_secret("hf", repo.runtime_secret_name, declared)
     return _item(
         "hf", repo.repo_id, repo.revision, target, repo.allow_patterns, repo.ignore_patterns,
-        hub, secret if secret in declared else None,
+        hub, secret,
     )
 
 
-def _weights_source(chainlet: str, source: WeightsSource, declared: set[str]) -> dict[str, Any]:
-    uri, location = source.source, source.mount_location
-    path = PurePosixPath(location)
-    if not path.is_absolute() or ".." in path.parts or path == PurePosixPath("/"):
-        raise LocalWeightsError(
-            f"chainlet `{chainlet}`: WeightsSource(mount_location={location!r}) must be an "
-            "absolute folder such as /models/llama"
-        )
-    secret = source.auth_secret_name
-    patterns = (source.allow_patterns, source.ignore_patterns)
-    if uri.startswith("hf://"):
-        repo, _, revision = uri.removeprefix("hf://").partition("@")
-        if repo.count("/") != 1 or not all(repo.split("/")):
-            raise LocalWeightsError(
-                f"chainlet `{chainlet}`: WeightsSource(source={uri!r}): write hf://<org>/<repo> "
-                "or hf://<org>/<repo>@<revision>"
-            )
-        key = secret or HF_TOKEN_KEY
-        return _item("hf", repo, revision, location, *patterns, False,
-                     key if key in declared else None)
-    if uri.startswith(("https://", "file://")):
-        kind = "https" if uri.startswith("https://") else "file"
-        return _item(kind, uri, "", location, *patterns, False,
-                     secret if secret in declared else None)
-    raise LocalWeightsError(
-        f"chainlet `{chainlet}`: WeightsSource(source={uri!r}): chains-run fetches "
-        f"{', '.join(_SCHEMES)} sources; fetch other stores in __init__"
+def _weights_source(source: WeightsSource, declared: set[str]) -> dict[str, Any]:
+    location = str(weights_rules.check_mount_location(source.mount_location))
+    parsed = weights_rules.parse_source(source.source, CHAINS_RUN)
+    return _item(
+        parsed.kind, parsed.source, parsed.revision, location, source.allow_patterns,
+        source.ignore_patterns, False,
+        weights_rules.token_secret(parsed.kind, source.auth_secret_name, declared),
     )
 
 

@@ -15,6 +15,8 @@ import sys
 from types import TracebackType
 from typing import Any, TextIO
 
+import pydantic_core
+
 from chains_runtime.run.secret_values import Redactor
 
 PROGRAM = "chains-run"
@@ -22,6 +24,30 @@ PROGRAM = "chains-run"
 
 class OutputClosedError(Exception):
     """Whoever reads the results (stdout) went away."""
+
+
+class UnprintableItemError(Exception):
+    """A streamed ``bytes`` item is not UTF-8 text, so chains-run cannot print it as a JSON
+    string; the message is the whole error line, the same in both ways of running."""
+
+
+def stream_item_json(item: Any, entrypoint: str) -> Any:
+    """A streamed item as chains-run prints it: the JSON value pydantic makes of it; of a
+    ``bytes`` item (also ``bytearray``, ``memoryview``), its UTF-8 text, and bytes that are not
+    UTF-8 raise ``UnprintableItemError`` naming ``entrypoint``. Both ways of running use it, so
+    they print the same bytes and the same error: in-process, items are Python objects; a served
+    chain sends a ``bytes`` item as ``bytes``."""
+    if not isinstance(item, (bytes, bytearray, memoryview)):
+        return json.loads(pydantic_core.to_json(item))
+    data = item if isinstance(item, bytes) else bytes(item)
+    try:
+        return data.decode("utf-8")  # what pydantic writes of bytes, without the JSON round trip
+    except UnicodeDecodeError as exc:
+        raise UnprintableItemError(
+            f"`{entrypoint}` streamed {len(data)} bytes that are not UTF-8 text (at index "
+            f"{exc.start}, byte 0x{data[exc.start]:02x}: {exc.reason}), which chains-run cannot "
+            "print as a JSON string"
+        ) from None
 
 
 def json_line(value: Any) -> bytes:

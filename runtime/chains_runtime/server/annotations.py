@@ -25,9 +25,11 @@ class _OneAnnotation:
         self.__annotations__ = {name: annotation}
 
 
-def run_remote_hints(chainlet_name: str, method: Callable[..., Any]) -> dict[str, Any]:
+def run_remote_hints(
+    chainlet_name: str, method: Callable[..., Any], endpoint: str
+) -> dict[str, Any]:
     """``typing.get_type_hints(method)``; a ChainsUsageError naming the first annotation that
-    cannot be resolved."""
+    cannot be resolved (in ``endpoint``: ``run_remote``, or a model's ``predict``)."""
     try:
         return typing.get_type_hints(method, include_extras=True)
     except Exception:  # any failure is reported below, one annotation at a time
@@ -43,19 +45,22 @@ def run_remote_hints(chainlet_name: str, method: Callable[..., Any]) -> dict[str
             )
         except Exception as exc:  # NameError, SyntaxError, TypeError...
             raise ChainsUsageError(
-                definition_site(method) + _unresolvable(chainlet_name, name, annotation, exc)
+                definition_site(method)
+                + _unresolvable(chainlet_name, endpoint, name, annotation, exc)
             ) from None
     return hints
 
 
-def _unresolvable(chainlet: str, name: str, annotation: object, exc: Exception) -> str:
+def _unresolvable(
+    chainlet: str, endpoint: str, name: str, annotation: object, exc: Exception
+) -> str:
     written = annotation if isinstance(annotation, str) else getattr(
         annotation, "__forward_arg__", repr(annotation)
     )
     where = "the return annotation" if name == "return" else f"parameter `{name}`"
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (
-        f"chainlet `{chainlet}`: the annotation `{written}` of {where} of `run_remote` cannot be "
+        f"chainlet `{chainlet}`: the annotation `{written}` of {where} of `{endpoint}` cannot be "
         f"resolved ({type(exc).__name__}: {reason}); define or import it at the top level of "
         "the chain's module (a name imported only under `if TYPE_CHECKING:` does not exist when "
         "the server starts)"

@@ -49,6 +49,7 @@ from chains_runtime.contract import (
 )
 from chains_runtime.finite_json import non_finite_in_request
 from chains_runtime.injection import injecting
+from chains_runtime.model_base import endpoint_name
 from chains_runtime.protocol import (
     DEADLINE_HEADER,
     JSON_CONTENT_TYPE,
@@ -75,7 +76,7 @@ from chains_runtime.server.binary_call import (
     MSGPACK_CONTENT_TYPE_HEADER,
     BinaryDecodeError,
     binary_arguments,
-    encode_result,
+    binary_result_encoder,
 )
 from chains_runtime.server.cancellation import (
     MAX_BUDGET_DIGITS,
@@ -89,7 +90,12 @@ from chains_runtime.server.cancellation import (
 )
 from chains_runtime.server.config import ServerConfig
 from chains_runtime.server.cors import CorsPolicy
-from chains_runtime.server.errors import encode_error, exception_detail, validation_detail
+from chains_runtime.server.errors import (
+    encode_error,
+    exception_detail,
+    invalid_arguments,
+    validation_detail,
+)
 from chains_runtime.server.gate import ConcurrencyGate, QueueFullError
 from chains_runtime.server.hosts import HostCheck
 from chains_runtime.server.injector import ServerInjector
@@ -126,6 +132,9 @@ class ChainletApp:
         spec = RunRemoteSpec.from_chainlet(chainlet_cls)
         self.chainlet_cls = chainlet_cls
         self.name = chainlet_cls.__name__
+        # What messages call the endpoint: a model's author wrote `predict`.
+        self.endpoint = endpoint = endpoint_name(chainlet_cls)
+        self._invalid_arguments = invalid_arguments(endpoint)
         self.config = config
         self.metrics = ChainletMetrics(self.name, queue_waiting=self._queue_waiting)
         provider = config.dependency_provider
@@ -141,13 +150,17 @@ class ChainletApp:
         # The answer's encoder, content type and stream framing, by "answers in MessagePack".
         self._formats = (
             (self._encode, JSON_CONTENT_TYPE_HEADER, NDJSON_FRAMING),
-            (encode_result, MSGPACK_CONTENT_TYPE_HEADER, MSGPACK_FRAMING),
+            (
+                binary_result_encoder(f"the result of {endpoint}"),
+                MSGPACK_CONTENT_TYPE_HEADER,
+                MSGPACK_FRAMING,
+            ),
         )
         self._is_async = spec.is_async
         self._is_stream = spec.is_stream
         self._max_body = config.max_body_bytes
         self._own_limit = config.run_remote_timeout_sec
-        self._watchlist = Watchlist()
+        self._watchlist = Watchlist(endpoint)
         self._retry_after = (RETRY_AFTER_HEADER.encode("latin-1"), b"%d" % config.retry_after_sec)
         self._is_healthy = getattr(chainlet_cls, "is_healthy", None)
         self._instance: ChainletBase | None = None
@@ -159,6 +172,7 @@ class ChainletApp:
         self._websocket = (
             WebSocketEndpoint(
                 self.name,
+                endpoint,
                 config,
                 auth=self._auth,
                 hosts=self._hosts,
@@ -205,7 +219,7 @@ class ChainletApp:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif self._websocket is None:  # a websocket to a chainlet that serves none: 404
-            await refuse_non_websocket_chainlet(scope, receive, send, self.name)
+            await refuse_non_websocket_chainlet(scope, receive, send, self.chainlet_cls)
         else:  # a websocket run_remote (see server.websocket)
             await self._websocket.serve(
                 scope,
@@ -332,14 +346,15 @@ class ChainletApp:
         # two substring and one regex search, usually (MessagePack may carry NaN)
         problem = None if binary else non_finite_in_request(body)
         if problem is not None:
-            message = f"invalid run_remote arguments: the request holds {problem}"
+            message = f"{self._invalid_arguments}: the request holds {problem}"
             return await self._fail(send, raw_id, 422, "ValidationError", message), None
         try:
             arguments = self._validate_binary(body) if binary else self._validate(body or b"{}")
         except pydantic.ValidationError as exc:
-            return await self._send_error(send, raw_id, validation_detail(exc, self.name)), None
+            detail = validation_detail(exc, self.name, self.endpoint)
+            return await self._send_error(send, raw_id, detail), None
         except BinaryDecodeError as exc:
-            message = f"invalid run_remote arguments: the body is {exc}"
+            message = f"{self._invalid_arguments}: the body is {exc}"
             return await self._fail(send, raw_id, 422, "ValidationError", message), None
         accept = headers.get(b"accept")
         encode, content_type, framing = self._formats[
@@ -362,7 +377,7 @@ class ChainletApp:
         try:
             with guard:
                 if deadline is not None and deadline <= monotonic():
-                    raise no_time_left()
+                    raise no_time_left(self.endpoint)
                 if not gate.try_acquire():
                     guard.watch()  # a queued call whose caller left must never start
                     await gate.acquire()
@@ -451,7 +466,7 @@ class ChainletApp:
                 error_frame=lambda exc: self._error_frame(exc, headers, raw_id, framing),
                 finished=release,
                 deadline=deadline,
-                expired=lambda: deadline_exceeded(budget or 0.0),
+                expired=lambda: deadline_exceeded(budget or 0.0, self.endpoint),
                 framing=framing,
             )
         finally:
@@ -460,7 +475,7 @@ class ChainletApp:
                 try:
                     await stream.aclose()
                 except Exception:
-                    logger.exception("closing the run_remote stream of %s failed", self.name)
+                    logger.exception("closing the %s stream of %s failed", self.endpoint, self.name)
         if outcome == ERROR:
             self.metrics.stream_errors += 1
         return outcome
@@ -486,7 +501,8 @@ class ChainletApp:
         request_id = _text(raw_id)
         if detail.chainlet == self.name and detail.traceback is not None:  # raised here
             logger.error(
-                "run_remote of %s raised %s (request_id=%s)",
+                "%s of %s raised %s (request_id=%s)",
+                self.endpoint,
                 self.name,
                 detail.type,
                 request_id,
@@ -611,7 +627,7 @@ class ChainletApp:
         self._gate = ConcurrencyGate(config.predict_concurrency, config.queue_size)
         if not self._is_async:
             self._executor = ThreadPoolExecutor(
-                config.predict_concurrency, thread_name_prefix=f"{self.name}.run_remote"
+                config.predict_concurrency, thread_name_prefix=f"{self.name}.{self.endpoint}"
             )
         try:  # in a thread: a slow __init__ must not block the loop (healthz answers meanwhile)
             instance = await anyio.to_thread.run_sync(self._build)

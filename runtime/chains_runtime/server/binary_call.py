@@ -13,7 +13,12 @@ from chains_runtime.protocol import MSGPACK_CONTENT_TYPE
 
 MSGPACK_CONTENT_TYPE_HEADER: Final = (b"content-type", MSGPACK_CONTENT_TYPE.encode("latin-1"))
 
-__all__ = ["MSGPACK_CONTENT_TYPE_HEADER", "BinaryDecodeError", "binary_arguments", "encode_result"]
+__all__ = [
+    "MSGPACK_CONTENT_TYPE_HEADER",
+    "BinaryDecodeError",
+    "binary_arguments",
+    "binary_result_encoder",
+]
 
 
 def binary_arguments(
@@ -23,7 +28,7 @@ def binary_arguments(
     same model as JSON bodies, in pydantic's Python mode (lax, as for JSON).
 
     Raises ``BinaryDecodeError`` for bytes that are not MessagePack and
-    ``pydantic.ValidationError`` for arguments that do not match ``run_remote``."""
+    ``pydantic.ValidationError`` for arguments that do not match the endpoint."""
     validate = request_model.model_validate
 
     def arguments(body: bytes) -> pydantic.BaseModel:
@@ -32,5 +37,11 @@ def binary_arguments(
     return arguments
 
 
-def encode_result(result: Any) -> bytes:
-    return pack(result, "the result of run_remote")
+def binary_result_encoder(what: str) -> Callable[[Any], bytes]:
+    """Encodes a result as MessagePack; what cannot be sent is an error naming ``what``
+    (``the result of run_remote``)."""
+
+    def encode(result: Any) -> bytes:
+        return pack(result, what)
+
+    return encode

@@ -58,9 +58,10 @@ def budget_of(budget_header: bytes | None, own_limit_sec: float | None) -> float
     return budget if own_limit_sec is None else min(own_limit_sec, budget)
 
 
-def deadline_exceeded(budget_sec: float) -> DeadlineExceeded:
+def deadline_exceeded(budget_sec: float, endpoint: str) -> DeadlineExceeded:
+    """``endpoint``: the method the message names (``run_remote``, a model's ``predict``)."""
     return DeadlineExceeded(
-        f"the call's deadline ({budget_sec:g} s from its arrival) passed before run_remote "
+        f"the call's deadline ({budget_sec:g} s from its arrival) passed before {endpoint} "
         "finished; it was cancelled"
     )
 
@@ -73,9 +74,11 @@ class Watchlist:
     insertion and removal. ``bind`` gives it the server's loop when the server starts.
     """
 
-    __slots__ = ("_timer", "calls", "loop")
+    __slots__ = ("_timer", "calls", "endpoint", "loop")
 
-    def __init__(self) -> None:
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        """The method the calls run, as ``DeadlineExceeded`` messages name it."""
         self.calls: dict[CallGuard, float] = {}
         """Each call not watched yet, and when it started (loop time)."""
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -108,9 +111,9 @@ class Watchlist:
             self._timer = loop.call_at(first + WATCH_AFTER_SEC, self._sweep)
 
 
-def no_time_left() -> DeadlineExceeded:
+def no_time_left(endpoint: str) -> DeadlineExceeded:
     return DeadlineExceeded(
-        "the call arrived with no time left in its budget; run_remote was not started"
+        f"the call arrived with no time left in its budget; {endpoint} was not started"
     )
 
 
@@ -199,5 +202,5 @@ class CallGuard:
         outside = uncancel() > 0 if uncancel is not None else False
         if not outside and exc_type is asyncio.CancelledError:
             if reason is DeadlineExceeded:
-                raise deadline_exceeded(self._budget or 0.0) from exc
+                raise deadline_exceeded(self._budget or 0.0, self._watchlist.endpoint) from exc
             raise reason from exc

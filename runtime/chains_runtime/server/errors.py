@@ -91,19 +91,30 @@ def exception_detail(exc: BaseException, chainlet: str, *, include_traceback: bo
     )
 
 
-def validation_detail(error: pydantic.ValidationError, chainlet: str) -> ErrorDetail:
-    """A 422 envelope naming each bad argument and why."""
+def validation_detail(error: pydantic.ValidationError, chainlet: str, endpoint: str) -> ErrorDetail:
+    """A 422 envelope naming the ``endpoint`` (``run_remote``, or a model's ``predict``) and
+    each bad argument and why."""
+    return ErrorDetail(
+        type="ValidationError",
+        message=f"{invalid_arguments(endpoint)}: {argument_problems(error)}",
+        chainlet=chainlet,
+        status=422,
+    )
+
+
+def invalid_arguments(endpoint: str) -> str:
+    """How a 422 message starts: ``invalid predict arguments``."""
+    return f"invalid {endpoint} arguments"
+
+
+def argument_problems(error: pydantic.ValidationError) -> str:
+    """Each bad argument and why: ``argument `x`: Field required; ...``."""
     parts = []
     for item in error.errors(include_url=False):
         loc = ".".join(str(part) for part in item["loc"])
         where = f"argument `{loc}`" if loc else "request body"
         parts.append(f"{where}: {item['msg']}")
-    return ErrorDetail(
-        type="ValidationError",
-        message="invalid run_remote arguments: " + "; ".join(parts),
-        chainlet=chainlet,
-        status=422,
-    )
+    return "; ".join(parts)
 
 
 def encode_error(detail: ErrorDetail) -> bytes:

@@ -19,16 +19,19 @@ from chains_runtime.server.asgi import send_response
 from chains_runtime.server.errors import encode_error
 
 _RUN_REMOTE_RAW_PATH = RUN_REMOTE_PATH.encode("ascii")
-_PREDICT_METHODS = frozenset({"POST", "OPTIONS"})  # OPTIONS: a CORS preflight
+_WITH_CORS = frozenset({"POST", "OPTIONS"})  # OPTIONS: a CORS preflight
+_WITHOUT_CORS = frozenset({"POST"})
 
 
 def serve_predict_path(chainlet_app: ChainletApp) -> ASGIApp:
-    """``chainlet_app`` answering ``/predict`` as it answers ``/run_remote``."""
+    """``chainlet_app`` answering ``/predict`` as it answers ``/run_remote``; a method it does
+    not serve there is answered here, so the 405 names ``/predict``."""
     app = chainlet_app.__call__
+    methods = _WITH_CORS if chainlet_app.config.cors_origins else _WITHOUT_CORS
 
     async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == PREDICT_PATH:
-            if scope["method"] not in _PREDICT_METHODS:
+            if scope["method"] not in methods:
                 if not await chainlet_app.refuse_host(scope, send):
                     await _method_not_allowed(scope, send, chainlet_app.name)
                 return

@@ -4,8 +4,9 @@
 ``/openapi.json``: the request body is the model ``RunRemoteSpec`` validates with (every
 parameter with its type, default and whether it is required), the answer is the return type, or
 for a streaming ``run_remote`` the NDJSON frames (``{"data": item}`` typed by the yielded item,
-``{"end": true}``, ``{"error": ...}``), every error status answers the error envelope, and the
-service token / API key are security schemes where the server checks them.
+``{"bytes": "..."}`` where an item may be ``bytes``, ``{"end": true}``, ``{"error": ...}``),
+every error status answers the error envelope, and the service token / API key are security
+schemes where the server checks them.
 
 These routes only describe: ``ChainletFastAPI`` hands their requests to ``ChainletApp`` before
 FastAPI routes anything, so their endpoints are never called.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import collections.abc
 import inspect
+import types
 import typing
 from typing import Any, Final, Literal
 
@@ -27,6 +29,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from chains_runtime import protocol
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.contract import LIVENESS_PATH, READINESS_PATH
+from chains_runtime.model_base import endpoint_name
 from chains_runtime.protocol import (
     DEADLINE_HEADER,
     JSON_CONTENT_TYPE,
@@ -57,8 +60,8 @@ _ERROR_STATUSES: Final = {
     415: "The request's content type is neither `application/json` nor MessagePack "
     "(`application/x-msgpack`, or truss's `application/octet-stream`).",
     431: "The request head is over the size limit (sent before the app; the connection closes).",
-    422: "The arguments do not match `run_remote` (the envelope's message names the field).",
-    500: "`run_remote` raised; the envelope names the chainlet where the error was raised.",
+    422: "The arguments do not match `{endpoint}` (the envelope's message names the field).",
+    500: "`{endpoint}` raised; the envelope names the chainlet where the error was raised.",
     502: "A dependency could not be reached, or answered something that is not a chain envelope.",
     503: "Not ready, overloaded (queue full) or shutting down; retry after `retry-after`.",
     504: "A dependency, or this call, ran past its time limit.",
@@ -116,6 +119,15 @@ class EndFrame(protocol.EndFrame):
     model_config = pydantic.ConfigDict(json_schema_serialization_defaults_required=True)
 
 
+class BytesFrame(pydantic.BaseModel):
+    """One streamed `bytes` item in an NDJSON stream: one character per byte, U+0000 to U+00FF
+    (the bytes decoded as ISO-8859-1). A binary stream sends it in a data frame, as `bin`."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
+
+    bytes_: str = pydantic.Field(alias=protocol.BYTES_FRAME_KEY, pattern="^[\\u0000-\\u00ff]*$")
+
+
 class StatusBody(pydantic.BaseModel):
     """The answer of `/healthz` and `/readyz`."""
 
@@ -136,7 +148,11 @@ class MetricsText(PlainTextResponse):
 
 def _type_hints(chainlet_cls: type[ChainletBase]) -> dict[str, Any]:
     """As ``RunRemoteSpec`` resolves them: an unresolvable annotation is an error."""
-    return run_remote_hints(chainlet_cls.__name__, chainlet_cls.run_remote)  # type: ignore[attr-defined]
+    return run_remote_hints(
+        chainlet_cls.__name__,
+        chainlet_cls.run_remote,  # type: ignore[attr-defined]
+        endpoint_name(chainlet_cls),
+    )
 
 
 def result_type(chainlet_cls: type[ChainletBase]) -> Any:
@@ -170,10 +186,23 @@ def stream_frame_model(chainlet_cls: type[ChainletBase]) -> type[pydantic.RootMo
         data=(item_type(chainlet_cls), ...),
     )
     frame: Any = data_frame | EndFrame | protocol.ErrorFrame
+    if _may_be_bytes(item_type(chainlet_cls)):
+        frame = data_frame | BytesFrame | EndFrame | protocol.ErrorFrame
     model: type[pydantic.RootModel[Any]] = pydantic.create_model(
         f"{name}StreamFrame", __base__=pydantic.RootModel[frame]
     )
     return model
+
+
+def _may_be_bytes(annotation: Any) -> bool:
+    """Whether an item of this type may be ``bytes`` (and then sent as a bytes frame)."""
+    if annotation is Any or annotation is bytes or annotation is bytearray:
+        return True
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _may_be_bytes(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_may_be_bytes(member) for member in typing.get_args(annotation))
+    return False
 
 
 def security_schemes(config: ServerConfig) -> list[APIKeyHeader]:
@@ -216,11 +245,14 @@ def finish_document(
         content = response.get("content", {})
         if status.isdigit() and int(status) >= 400 and STREAM_CONTENT_TYPE in content:
             response["content"] = {JSON_CONTENT_TYPE: content[STREAM_CONTENT_TYPE]}
-    _add_binary_forms(document["paths"][RUN_REMOTE_PATH]["post"], spec.is_stream)
+    operation = document["paths"][RUN_REMOTE_PATH]["post"]
+    _add_binary_forms(operation, spec.is_stream, endpoint_name(chainlet_cls))
+    if spec.is_stream:
+        _drop_binary_bytes_frame(operation, schemas)
 
 
 _BINARY_REQUEST: Final = (
-    "The `run_remote` arguments by name, as a JSON object or, with `content-type: "
+    "The `{endpoint}` arguments by name, as a JSON object or, with `content-type: "
     f"{MSGPACK_CONTENT_TYPE}`, a MessagePack map of the same values (`bytes` as `bin`, numpy "
     "arrays as msgpack_numpy's map of raw bytes instead of base64). The answer is MessagePack "
     f"when `accept` asks for it ({MSGPACK_CONTENT_TYPE}, or {MSGPACK_STREAM_CONTENT_TYPE} for "
@@ -229,12 +261,12 @@ _BINARY_REQUEST: Final = (
 )
 
 
-def _add_binary_forms(operation: dict[str, Any], is_stream: bool) -> None:
+def _add_binary_forms(operation: dict[str, Any], is_stream: bool, endpoint: str) -> None:
     """The MessagePack forms of the request and of the success: the same schemas."""
     body = operation.get("requestBody")
     if body is not None and JSON_CONTENT_TYPE in body.get("content", {}):
         body["content"][MSGPACK_CONTENT_TYPE] = body["content"][JSON_CONTENT_TYPE]
-        body["description"] = _BINARY_REQUEST
+        body["description"] = _BINARY_REQUEST.format(endpoint=endpoint)
     success = operation["responses"].get("200", {}).get("content", {})
     source, target = (
         (STREAM_CONTENT_TYPE, MSGPACK_STREAM_CONTENT_TYPE)
@@ -243,6 +275,39 @@ def _add_binary_forms(operation: dict[str, Any], is_stream: bool) -> None:
     )
     if source in success:
         success[target] = success[source]
+
+
+def _drop_binary_bytes_frame(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A MessagePack stream has no bytes frame (a ``bytes`` item is ``bin`` in a data frame):
+    where the NDJSON frame lists one, the binary stream gets a frame schema without it."""
+    content = operation["responses"].get("200", {}).get("content", {})
+    binary = content.get(MSGPACK_STREAM_CONTENT_TYPE)
+    reference = (binary or {}).get("schema", {}).get("$ref", "")
+    name = reference.rsplit("/", 1)[-1]
+    frame = schemas.get(name)
+    if binary is None or frame is None or "anyOf" not in frame:
+        return
+
+    def is_bytes_frame(choice: dict[str, Any]) -> bool:
+        kind = schemas.get(choice.get("$ref", "").rsplit("/", 1)[-1], {})
+        return bool(kind.get("required") == [protocol.BYTES_FRAME_KEY])
+
+    choices = [choice for choice in frame["anyOf"] if not is_bytes_frame(choice)]
+    if len(choices) == len(frame["anyOf"]):
+        return
+    binary_name = f"{name.removesuffix('StreamFrame')}BinaryStreamFrame"
+    schemas[binary_name] = {
+        **frame,
+        "anyOf": choices,
+        "title": binary_name,
+        "description": "One frame of a MessagePack stream: a `bytes` item is `bin` in a data "
+        "frame.",
+    }
+    # A copy: the binary and the NDJSON forms share one object (``_add_binary_forms``).
+    content[MSGPACK_STREAM_CONTENT_TYPE] = {
+        **binary,
+        "schema": {"$ref": f"#/components/schemas/{binary_name}"},
+    }
 
 
 def _describe_only() -> None:
@@ -267,8 +332,12 @@ def add_contract_routes(
     app: FastAPI, chainlet_cls: type[ChainletBase], spec: RunRemoteSpec, config: ServerConfig
 ) -> None:
     schemes = security_schemes(config)
+    endpoint = endpoint_name(chainlet_cls)
     errors: dict[int | str, dict[str, Any]] = {
-        status: {"model": ErrorEnvelope, "description": description}
+        status: {
+            "model": ErrorEnvelope,
+            "description": description.format(endpoint=endpoint),
+        }
         for status, description in _ERROR_STATUSES.items()
         if status != 401 or schemes
     }
@@ -280,23 +349,24 @@ def add_contract_routes(
         route = {
             "response_model": stream_frame_model(chainlet_cls),
             "response_class": NDJSONStream,
-            "response_description": 'One JSON frame per line: `{"data": item}` for each item, '
-            'then `{"end":true}`; a failure midway ends with `{"error": {...}}` instead. A '
-            "body without the end frame is a failed stream.",
+            "response_description": 'One JSON frame per line: `{"data": item}` for each item '
+            '(`{"bytes": "..."}`, one character per byte, for a `bytes` item), then '
+            '`{"end":true}`; a failure midway ends with `{"error": {...}}` instead. A body '
+            "without the end frame is a failed stream.",
         }
     else:
         route = {
             "response_model": result_type(chainlet_cls),
-            "response_description": "The JSON-encoded return value of `run_remote`.",
+            "response_description": f"The JSON-encoded return value of `{endpoint}`.",
         }
     app.add_api_route(
         RUN_REMOTE_PATH,
         _run_remote_endpoint(request_model, required),
         methods=["POST"],
         operation_id="run_remote",
-        summary=f"Call {chainlet_cls.__name__}.run_remote",
+        summary=f"Call {chainlet_cls.__name__}.{endpoint}",
         description=inspect.cleandoc(chainlet_cls.run_remote.__doc__ or "")  # type: ignore[attr-defined]
-        or "The `run_remote` arguments by name; omitted arguments take their defaults.",
+        or f"The `{endpoint}` arguments by name; omitted arguments take their defaults.",
         tags=[CHAINLET_TAG],
         responses=errors,
         dependencies=[Security(scheme) for scheme in schemes],

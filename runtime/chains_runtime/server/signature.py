@@ -15,6 +15,7 @@ import pydantic_core
 from chains_runtime.chainlet import ChainletBase
 from chains_runtime.errors import ChainsUsageError
 from chains_runtime.finite_json import ensure_finite
+from chains_runtime.model_base import endpoint_name, endpoint_path
 from chains_runtime.server.annotations import run_remote_hints
 from chains_runtime.websocket import websocket_parameter
 
@@ -35,29 +36,30 @@ class RunRemoteSpec:
         method = getattr(chainlet_cls, "run_remote", None)
         if method is None or not callable(method):
             raise ChainsUsageError(f"chainlet `{chainlet_cls.__name__}` has no `run_remote`")
+        endpoint = endpoint_name(chainlet_cls)
+        result = f"the result of {endpoint}"
         websocket = websocket_parameter(chainlet_cls)
         if websocket is not None:
             return cls(
-                request_model=_http_call_refused(chainlet_cls.__name__),
+                request_model=_http_call_refused(chainlet_cls, endpoint),
                 is_async=True,
                 is_stream=False,
-                encode_result=_encode_untyped,
+                encode_result=_untyped_encoder(result),
                 websocket=websocket,
             )
-        hints = run_remote_hints(chainlet_cls.__name__, method)
+        hints = run_remote_hints(chainlet_cls.__name__, method, endpoint)
+        qualified = f"{chainlet_cls.__name__}.{endpoint}"
         fields: dict[str, Any] = {}
         for index, (name, parameter) in enumerate(inspect.signature(method).parameters.items()):
             if index == 0:  # self
                 continue
             if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
                 raise ChainsUsageError(
-                    f"`{chainlet_cls.__name__}.run_remote` takes *args/**kwargs; a served "
-                    "run_remote needs named parameters"
+                    f"`{qualified}` takes *args/**kwargs; a served {endpoint} needs named "
+                    "parameters"
                 )
             if parameter.kind is parameter.POSITIONAL_ONLY:
-                raise ChainsUsageError(
-                    f"`{chainlet_cls.__name__}.run_remote` parameter `{name}` is positional-only"
-                )
+                raise ChainsUsageError(f"`{qualified}` parameter `{name}` is positional-only")
             annotation = hints.get(name, Any)
             default = ... if parameter.default is parameter.empty else parameter.default
             fields[name] = (annotation, default)
@@ -73,20 +75,17 @@ class RunRemoteSpec:
             request_model=model,
             is_async=is_stream or inspect.iscoroutinefunction(method),
             is_stream=is_stream,
-            encode_result=_result_encoder(returns, is_stream),
+            encode_result=_result_encoder(returns, is_stream, result),
         )
 
 
-_RESULT: Final = "the result of run_remote"
-
-
-def _http_call_refused(chainlet: str) -> type[pydantic.BaseModel]:
+def _http_call_refused(chainlet_cls: type[ChainletBase], endpoint: str) -> type[pydantic.BaseModel]:
     """The request model of a websocket ``run_remote``: every HTTP call is a 422 that says
     where the websocket is."""
-
+    chainlet = chainlet_cls.__name__
     message = (
-        f"`{chainlet}.run_remote` takes a websocket: connect a websocket client to "
-        "/websocket instead of calling POST /run_remote"
+        f"`{chainlet}.{endpoint}` takes a websocket: connect a websocket client to "
+        f"/websocket instead of calling POST {endpoint_path(chainlet_cls)}"
     )
 
     class WebSocketOnly(pydantic.BaseModel):
@@ -105,15 +104,16 @@ def _http_call_refused(chainlet: str) -> type[pydantic.BaseModel]:
     return WebSocketOnly
 
 
-def _result_encoder(returns: Any, is_stream: bool) -> Callable[[Any], bytes]:
-    """Encodes a result as JSON; a NaN or infinite float raises ``NonFiniteFloatError``.
+def _result_encoder(returns: Any, is_stream: bool, what: str) -> Callable[[Any], bytes]:
+    """Encodes a result as JSON; a NaN or infinite float raises ``NonFiniteFloatError``
+    naming ``what`` (``the result of run_remote``).
 
     A result that is a pydantic model, dataclass or TypedDict follows its own
     ``ser_json_inf_nan`` (pydantic's default writes ``null``); everywhere else such a float is
     an error, never ``null`` or ``NaN``.
     """
     if is_stream or returns is inspect.Signature.empty or returns is Any:
-        return _encode_untyped
+        return _untyped_encoder(what)
     origin = typing.get_origin(returns)
     if origin in (collections.abc.Awaitable, collections.abc.Coroutine):
         returns = typing.get_args(returns)[-1]
@@ -128,7 +128,7 @@ def _result_encoder(returns: Any, is_stream: bool) -> Callable[[Any], bytes]:
     def encode(result: Any) -> bytes:
         encoded = dump_json(result)
         if b"NaN" in encoded or b"Infinity" in encoded:  # rare: the full check
-            ensure_finite(encoded, _RESULT)
+            ensure_finite(encoded, what)
         return encoded
 
     return encode
@@ -137,5 +137,10 @@ def _result_encoder(returns: Any, is_stream: bool) -> Callable[[Any], bytes]:
 _KEEP_NON_FINITE: Final = pydantic.ConfigDict(ser_json_inf_nan="constants")
 
 
-def _encode_untyped(result: Any) -> bytes:
-    return ensure_finite(pydantic_core.to_json(result), _RESULT)
+def _untyped_encoder(what: str) -> Callable[[Any], bytes]:
+    to_json = pydantic_core.to_json
+
+    def encode(result: Any) -> bytes:
+        return ensure_finite(to_json(result), what)
+
+    return encode

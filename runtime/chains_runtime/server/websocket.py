@@ -36,6 +36,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from chains_runtime.context import DEADLINE, REQUEST_ID
 from chains_runtime.contract import ALLOWED_HOSTS_ENV, CORS_ORIGINS_ENV
+from chains_runtime.model_base import endpoint_name, endpoint_path
 from chains_runtime.protocol import RETRY_AFTER_HEADER, ErrorDetail
 from chains_runtime.server.access_log import AccessLog
 from chains_runtime.server.asgi import JSON_CONTENT_TYPE_HEADER, REQUEST_ID_KEY
@@ -87,15 +88,17 @@ async def refuse_websocket(
 
 
 async def refuse_non_websocket_chainlet(
-    scope: Scope, receive: Receive, send: Send, chainlet: str
+    scope: Scope, receive: Receive, send: Send, chainlet_cls: type
 ) -> None:
     """A websocket handshake to a chainlet whose ``run_remote`` takes no websocket: 404."""
     message = await receive()
     if message["type"] != "websocket.connect":
         return
+    chainlet = chainlet_cls.__name__
     detail = ErrorDetail(
         type="NotFound",
-        message=f"`{chainlet}` serves no websocket: its run_remote is called with POST /run_remote",
+        message=f"`{chainlet}` serves no websocket: its {endpoint_name(chainlet_cls)} is called "
+        f"with POST {endpoint_path(chainlet_cls)}",
         chainlet=chainlet,
         status=404,
     )
@@ -108,6 +111,7 @@ class WebSocketEndpoint:
     def __init__(
         self,
         chainlet: str,
+        endpoint: str,
         config: ServerConfig,
         *,
         auth: Authenticator,
@@ -117,6 +121,7 @@ class WebSocketEndpoint:
         access_log: AccessLog,
     ) -> None:
         self.chainlet = chainlet
+        self._endpoint = endpoint
         self._config = config
         self._auth = auth
         self._hosts = hosts
@@ -269,7 +274,7 @@ class WebSocketEndpoint:
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
-                reason = f"DeadlineExceeded: run_remote ran past {limit:g} s"
+                reason = f"DeadlineExceeded: {self._endpoint} ran past {limit:g} s"
                 await session.close(SERVER_ERROR, reason)
                 return f"websocket:{SERVER_ERROR}"
             if session.client_left is not None or task.cancelled():
@@ -285,7 +290,8 @@ class WebSocketEndpoint:
                 await session.close(NORMAL_CLOSURE, None)
                 return f"websocket:{NORMAL_CLOSURE}"
             logger.error(
-                "websocket run_remote of %s raised %s (request_id=%s)",
+                "websocket %s of %s raised %s (request_id=%s)",
+                self._endpoint,
                 self.chainlet,
                 type(exc).__name__,
                 REQUEST_ID.get(),
