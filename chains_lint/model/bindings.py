@@ -48,7 +48,8 @@ def type_checking_only_names(module: ModuleInfo) -> frozenset[str]:
     found = _TYPE_CHECKING_ONLY.get(module)
     if found is None:
         found = frozenset()
-        everything = module_bindings(module)
+        # Two walks of the whole tree, so only for a file that can hold such a block.
+        everything = module_bindings(module) if "TYPE_CHECKING" in module.source else None
         if module.tree is not None and everything is not None:
             at_runtime = _Collector(skip_type_checking=True)
             module.tree.visit(at_runtime)
