@@ -54,28 +54,35 @@ def undefined_annotations(ctx: RuleContext) -> list[tuple[Span, str]]:
     module = ctx.module
     if module.future_annotations:
         return found  # annotations are not evaluated at import (CH250 reports them)
+    for label, annotation, scope in _own_annotations(ctx):
+        if annotation.kind is TypeKind.ELLIPSIS:
+            found.append((
+                annotation.span,
+                f"{label} is annotated `...`, which is not a type; truss rejects it when "
+                "importing the file: write the type, e.g. `str` or a pydantic model",
+            ))
+            continue
+        for expr in _walk_evaluated(annotation):
+            name = _unbound_name(module, expr, scope)
+            if name is not None:
+                found.append((
+                    expr.span,
+                    f"{label} uses `{name}`, which is neither imported nor defined, so "
+                    f"importing the file raises `NameError`; import or define `{name}`",
+                ))
+    return found
+
+
+def _own_annotations(ctx: RuleContext) -> Iterator[tuple[str, TypeExpr, set[str]]]:
+    """(label, annotation, names of the class body) of each annotation of a ``run_remote``
+    the linted module's chainlets define themselves (an inherited one is reported where it
+    is defined)."""
     for chainlet in ctx.chainlets:
-        function = chainlet.run_remote
-        if function is None or chainlet.run_remote_owner != chainlet.qualified:
+        if chainlet.run_remote is None or chainlet.run_remote_owner != chainlet.qualified:
             continue
         scope = _class_scope(chainlet.cls)
         for label, annotation in _annotations(chainlet):
-            if annotation.kind is TypeKind.ELLIPSIS:
-                found.append((
-                    annotation.span,
-                    f"{label} is annotated `...`, which is not a type; truss rejects it when "
-                    "importing the file: write the type, e.g. `str` or a pydantic model",
-                ))
-                continue
-            for expr in _walk_evaluated(annotation):
-                name = _unbound_name(module, expr, scope)
-                if name is not None:
-                    found.append((
-                        expr.span,
-                        f"{label} uses `{name}`, which is neither imported nor defined, so "
-                        f"importing the file raises `NameError`; import or define `{name}`",
-                    ))
-    return found
+            yield label, annotation, scope
 
 
 def _annotations(chainlet: Chainlet) -> Iterator[tuple[str, TypeExpr]]:
@@ -266,25 +273,20 @@ class Order(pydantic.BaseModel):
         hidden = type_checking_only_names(ctx.module)
         if not hidden:
             return
-        for chainlet in ctx.chainlets:
-            function = chainlet.run_remote
-            if function is None or chainlet.run_remote_owner != chainlet.qualified:
-                continue
-            scope = _class_scope(chainlet.cls)
-            for label, annotation in _annotations(chainlet):
-                for expr in annotation.walk():
-                    if expr.kind not in (TypeKind.NAME, TypeKind.SUBSCRIPT):
-                        continue
-                    head = _head_name(expr.node)
-                    if head is None or head.value not in hidden or head.value in scope:
-                        continue
-                    yield self.diagnostic(
-                        expr.span,
-                        f"{label} uses `{head.value}`, which is imported only under "
-                        "`if TYPE_CHECKING:`, so it does not exist when the chain runs: the "
-                        "server cannot resolve the annotation and refuses to start; import "
-                        f"`{head.value}` at the top level of the module",
-                    )
+        for label, annotation, scope in _own_annotations(ctx):
+            for expr in annotation.walk():
+                if expr.kind not in (TypeKind.NAME, TypeKind.SUBSCRIPT):
+                    continue
+                head = _head_name(expr.node)
+                if head is None or head.value not in hidden or head.value in scope:
+                    continue
+                yield self.diagnostic(
+                    expr.span,
+                    f"{label} uses `{head.value}`, which is imported only under "
+                    "`if TYPE_CHECKING:`, so it does not exist when the chain runs: the "
+                    "server cannot resolve the annotation and refuses to start; import "
+                    f"`{head.value}` at the top level of the module",
+                )
 
 
 RULES: tuple[type[Rule], ...] = (
